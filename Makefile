@@ -1,0 +1,55 @@
+# pipewatch — build, run and test. See README.md.
+
+GO        ?= go
+BIN       := bin/pipewatch
+PKG       := github.com/pipewatch/pipewatch
+VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+REVISION  ?= $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
+BRANCH    ?= $(shell git rev-parse --abbrev-ref HEAD 2>/dev/null || echo unknown)
+LDFLAGS   := -X main.version=$(VERSION) -X main.revision=$(REVISION) -X main.branch=$(BRANCH)
+STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
+# Debian packages the integration tests run against (reference Prometheus,
+# Alertmanager).
+TEST_DEBS := prometheus prometheus-alertmanager
+
+.PHONY: all build run test test-deps lint bench clean
+
+all: build
+
+## build: compile bin/pipewatch
+build:
+	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/pipewatch
+
+## run: build and start pipewatch with the embedded demo platform on :9470
+run: build
+	./$(BIN) --demo --storage.tsdb.path=data/
+
+## test: lint, then every unit and integration test
+test: test-deps lint
+	$(GO) test -count=1 -timeout 25m ./...
+
+## test-deps: install the Debian packages integration tests use, if missing
+test-deps:
+	@missing=""; \
+	command -v prometheus >/dev/null 2>&1 && command -v promtool >/dev/null 2>&1 || missing="$$missing prometheus"; \
+	command -v prometheus-alertmanager >/dev/null 2>&1 || missing="$$missing prometheus-alertmanager"; \
+	if [ -n "$$missing" ]; then \
+		echo "installing test dependencies:$$missing"; \
+		SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $(TEST_DEBS) >/dev/null; \
+	fi
+
+## lint: formatting, go vet, staticcheck, and the package layering rules
+lint:
+	@unformatted=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	if [ -n "$$unformatted" ]; then echo "gofmt needed:"; echo "$$unformatted"; exit 1; fi
+	$(GO) vet ./...
+	$(GO) run $(STATICCHECK) ./...
+
+## bench: run the benchmark programs; each prints its figures
+bench: build
+	$(GO) run ./bench/ingest
+	$(GO) run ./bench/queryrange
+
+clean:
+	rm -rf bin

@@ -1,0 +1,232 @@
+// Package app wires pipewatch's components into one process: storage, the
+// collector manager, the HTTP API and UI, the demo platform and
+// configuration reloads, each an actor in a single oklog/run group.
+//
+// cmd/pipewatch parses flags and turns signals into a context and a reload
+// channel; everything else starts here, so tests can run a whole pipewatch
+// in-process with Run.
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"sync/atomic"
+	"time"
+
+	"github.com/oklog/run"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/exporter-toolkit/web"
+	"github.com/prometheus/prometheus/promql"
+
+	"github.com/pipewatch/pipewatch/api"
+	"github.com/pipewatch/pipewatch/collector"
+	"github.com/pipewatch/pipewatch/config"
+	"github.com/pipewatch/pipewatch/demo"
+	"github.com/pipewatch/pipewatch/storage"
+	"github.com/pipewatch/pipewatch/ui"
+)
+
+// Options are the process-level settings, normally from command-line flags.
+type Options struct {
+	// ConfigFile is the YAML configuration; empty means defaults only.
+	ConfigFile string
+	// StoragePath is the TSDB directory.
+	StoragePath string
+	// Retention and RetentionSize bound the TSDB by age and bytes (0 = no
+	// size limit).
+	Retention     time.Duration
+	RetentionSize int64
+	// ListenAddress is where the HTTP server listens, e.g. ":9470".
+	ListenAddress string
+	// Listener, if set, is used instead of listening on ListenAddress
+	// (tests pass a listener on 127.0.0.1:0).
+	Listener net.Listener
+	// WebConfigFile is an exporter-toolkit web configuration (TLS, basic
+	// auth); empty means plain HTTP without authentication.
+	WebConfigFile string
+	// AdminUsers may call write endpoints; they must be basic-auth users of
+	// WebConfigFile.
+	AdminUsers []string
+	// Demo starts the embedded demo platform and monitors it.
+	Demo bool
+	// DemoOptions tune the demo platform (tests shorten its cycles).
+	DemoOptions demo.Options
+	// Reload delivers reload requests (SIGHUP).
+	Reload <-chan struct{}
+	Logger *slog.Logger
+	// Registry collects pipewatch's self-metrics; nil means a new one.
+	Registry  *prometheus.Registry
+	BuildInfo api.BuildInfo
+}
+
+// Run starts pipewatch and blocks until ctx is cancelled or a component
+// fails. It returns nil after a clean shutdown.
+func Run(ctx context.Context, opts Options) error {
+	logger := opts.Logger
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	reg := opts.Registry
+	if reg == nil {
+		reg = prometheus.NewRegistry()
+		reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	}
+	if err := checkAdminUsers(opts.WebConfigFile, opts.AdminUsers); err != nil {
+		return err
+	}
+
+	cfg, err := loadConfig(opts.ConfigFile)
+	if err != nil {
+		return err
+	}
+
+	st, err := storage.Open(opts.StoragePath, storage.Options{
+		Logger:     logger.With("component", "storage"),
+		Registerer: reg,
+		Retention:  opts.Retention,
+		MaxBytes:   opts.RetentionSize,
+	})
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err := st.Close(); err != nil {
+			logger.Error("close storage", "err", err)
+		}
+	}()
+
+	manager := collector.NewManager(collector.Options{
+		Appender:   func(ctx context.Context) collector.Appender { return st.Appender(ctx) },
+		Logger:     logger.With("component", "collector"),
+		Registerer: reg,
+	})
+
+	var platform *demo.Platform
+	if opts.Demo {
+		dopts := opts.DemoOptions
+		dopts.Logger = logger.With("component", "demo")
+		platform, err = demo.New(dopts)
+		if err != nil {
+			return fmt.Errorf("start demo platform: %w", err)
+		}
+	}
+
+	reloader := newReloader(reloaderOptions{
+		file:     opts.ConfigFile,
+		manager:  manager,
+		demo:     platform,
+		logger:   logger.With("component", "config"),
+		reg:      reg,
+		registry: reg,
+	})
+	if err := reloader.apply(cfg); err != nil {
+		return err
+	}
+
+	engine := promql.NewEngine(promql.EngineOpts{
+		Logger:               logger.With("component", "promql"),
+		Reg:                  reg,
+		MaxSamples:           50_000_000,
+		Timeout:              2 * time.Minute,
+		LookbackDelta:        5 * time.Minute,
+		EnableAtModifier:     true,
+		EnableNegativeOffset: true,
+	})
+
+	var ready atomic.Bool
+	handler := api.New(api.Options{
+		Storage:    st,
+		Engine:     engine,
+		Metadata:   manager.Metadata,
+		Ready:      ready.Load,
+		Reload:     reloader.reload,
+		AdminUsers: opts.AdminUsers,
+		UI:         ui.Handler(),
+		Logger:     logger.With("component", "api"),
+		Gatherer:   reg,
+		Registerer: reg,
+		BuildInfo:  opts.BuildInfo,
+		Retention:  opts.Retention.String(),
+	})
+
+	var g run.Group
+	{ // Termination by the caller.
+		ctx, cancel := context.WithCancel(ctx)
+		g.Add(func() error { <-ctx.Done(); return nil }, func(error) { cancel() })
+	}
+	{ // Collection.
+		ctx, cancel := context.WithCancel(context.Background())
+		g.Add(func() error { return manager.Run(ctx) }, func(error) { cancel() })
+	}
+	{ // Readiness: storage is open; wait for the first round.
+		ctx, cancel := context.WithCancel(context.Background())
+		g.Add(func() error {
+			select {
+			case <-manager.FirstRoundDone():
+				ready.Store(true)
+				logger.Info("pipewatch is ready")
+			case <-ctx.Done():
+			}
+			<-ctx.Done()
+			return nil
+		}, func(error) { cancel() })
+	}
+	{ // Reloads.
+		ctx, cancel := context.WithCancel(context.Background())
+		g.Add(func() error {
+			for {
+				select {
+				case <-ctx.Done():
+					return nil
+				case <-opts.Reload:
+					_ = reloader.reload() // logged and counted by the reloader
+				}
+			}
+		}, func(error) { cancel() })
+	}
+	if platform != nil {
+		ctx, cancel := context.WithCancel(context.Background())
+		g.Add(func() error { return platform.Run(ctx) }, func(error) { cancel() })
+	}
+	{ // HTTP server.
+		listener := opts.Listener
+		if listener == nil {
+			listener, err = net.Listen("tcp", opts.ListenAddress)
+			if err != nil {
+				return fmt.Errorf("listen on %s: %w", opts.ListenAddress, err)
+			}
+		}
+		server := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
+		webConfig := opts.WebConfigFile
+		flags := &web.FlagConfig{WebConfigFile: &webConfig}
+		weblog := logger.With("component", "web")
+		g.Add(func() error {
+			weblog.Info("listening", "address", listener.Addr().String())
+			if err := web.Serve(listener, server, flags, weblog); !errors.Is(err, http.ErrServerClosed) {
+				return fmt.Errorf("serve http: %w", err)
+			}
+			return nil
+		}, func(error) {
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			_ = server.Shutdown(ctx)
+		})
+	}
+	logger.Info("starting pipewatch", "version", opts.BuildInfo.Version, "storage", opts.StoragePath, "demo", opts.Demo)
+	err = g.Run()
+	logger.Info("pipewatch stopped")
+	return err
+}
+
+// loadConfig loads the configuration file, or the defaults when there is none.
+func loadConfig(file string) (*config.Config, error) {
+	if file == "" {
+		return config.Load(nil, "")
+	}
+	return config.LoadFile(file)
+}

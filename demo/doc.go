@@ -1,0 +1,94 @@
+// Package demo is the embedded demo platform behind `pipewatch --demo`: an
+// in-process Kafka cluster carrying a small but realistic log pipeline, so
+// that a fresh pipewatch has something real to watch.
+//
+// # The cluster
+//
+// [New] starts a three-broker [kfake] cluster that speaks the real Kafka
+// protocol on random free ports of 127.0.0.1 ([Platform.Brokers]) and
+// creates the topics of every module. Nothing else runs until
+// [Platform.Run], which starts the producers and consumers, blocks until its
+// context is cancelled, then closes every client and the cluster.
+//
+// # The pipeline
+//
+// The platform declares a catalog of modules ([Platform.Modules]), the
+// log-flow modules of a Qunar/Ctrip-like travel platform: hotel search logs,
+// flight orders, payment audit, ad impressions, nginx access logs and so on.
+// A module has an owning team, one or two producers, one or two topics of 4
+// to 8 partitions, one or more consumer groups and the sinks those groups
+// write to ("es:hotel-search-*", "hbase:flight_orders", "redis:session",
+// ...). Sinks are names only; nothing is written anywhere. Within a module
+// every producer writes every topic and every group reads every topic, so a
+// topology may connect them all to all.
+//
+// Producers write small JSON values ({"ts":<unix ms>,"seq":...,...}) whose
+// record timestamp is the produce time. Each module's rate follows a
+// compressed day: a sinusoid plus a second harmonic with a period of
+// [Options.DayLength] (one hour by default, starting at the daily mean and
+// rising), times slowly wandering multiplicative noise. The whole catalog
+// averages about 1,150 records/s at [Options.RateScale] 1, between roughly
+// 370 and 1,700 records/s over a day, written once a second per producer.
+//
+// Consumer groups come in two kinds:
+//
+//   - Live groups, whose members are ordinary consumer-group clients
+//     (JoinGroup, heartbeats, assignments) that poll and commit every
+//     [Options.CommitInterval]. Two of them run two members.
+//   - Member-less job groups ([Module.JobGroups]), the way Flink and Spark
+//     Structured Streaming use Kafka: a direct client reads all partitions
+//     without joining any group, and every checkpoint (twice the commit
+//     interval) it commits its positions with kadm CommitOffsets. Such a
+//     group has committed offsets and lag but never any member.
+//
+// # The stall cycle
+//
+// One module, "hotdog-clicks" (the click stream of the app's hot-deals
+// feed, aggregated into click-through rates in Redis by the live group
+// "hotdog-ctr-aggregator", [Module.StallingGroup]), misbehaves on purpose.
+// Its consumer repeats a cycle of [Options.StallCycle] (ten minutes by
+// default), measured from the start of Run:
+//
+//   - healthy, the first 50% (5 min): it keeps up; at the start of each
+//     cycle after the first it catches up with the backlog of the stall
+//     within seconds;
+//   - slowing, the next 20% (2 min): its processing capacity falls linearly
+//     from the producer's mean rate to a tenth of it, so lag creeps up;
+//   - stalled, the last 30% (3 min): it neither polls nor commits, while its
+//     member stays in the group and keeps heartbeating and the producer
+//     keeps writing, so lag grows at the produce rate and the committed
+//     offsets stand still (what pipewatch reports as STALL).
+//
+// # Memory
+//
+// kfake keeps every partition log in memory (segment files of an in-memory
+// file system) and by default deletes nothing for a week. It does honour
+// the topic configs retention.ms and retention.bytes, but only when
+// retention runs: when its cleaner ticker fires (log.cleaner.backoff.ms, an
+// hour by default) or when [kfake.Cluster.ApplyRetention] is called; and it
+// frees memory only a whole segment at a time. The platform therefore gives
+// every topic
+//
+//   - retention.bytes (per partition, as in Kafka) from a split of
+//     [Options.MaxLogBytes] (32 MiB by default) over all topics in
+//     proportion to their record rates, the stalling module's counted four
+//     times, so every topic keeps about the same time span (some three
+//     minutes at the default rates, about 120 bytes a record) and
+//     "hotdog-clicks" four times that, enough for its backlog to survive
+//     the stall;
+//   - segment.bytes of a quarter of its retention.bytes (at least 16 KiB),
+//     so that trimming frees memory in small steps;
+//   - retention.ms of ten minutes, or twice the stall cycle if longer, the
+//     upper limit when rates are low;
+//
+// and Run calls ApplyRetention every ten seconds. The partition logs thus
+// never hold much more than MaxLogBytes plus one segment per partition
+// (about 1.3 x MaxLogBytes), however long the demo runs; raising RateScale
+// shortens the retained span instead of growing memory. Everything else is
+// bounded by construction: producers use TryProduce with at most 4,096
+// buffered records each and drop (and count) records rather than queue
+// without end, consumers fetch at most 1 MiB per request, and committed
+// offsets are one per group and partition. With a much longer StallCycle or
+// a larger RateScale, raise MaxLogBytes so the stalled backlog is not
+// trimmed before it is consumed.
+package demo

@@ -21,7 +21,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/exporter-toolkit/web"
-	"github.com/prometheus/prometheus/promql"
 
 	"github.com/pipewatch/pipewatch/api"
 	"github.com/pipewatch/pipewatch/collector"
@@ -85,6 +84,15 @@ func Run(ctx context.Context, opts Options) error {
 		return err
 	}
 
+	listener := opts.Listener
+	if listener == nil {
+		listener, err = net.Listen("tcp", opts.ListenAddress)
+		if err != nil {
+			return fmt.Errorf("listen on %s: %w", opts.ListenAddress, err)
+		}
+	}
+	defer listener.Close()
+
 	st, err := storage.Open(opts.StoragePath, storage.Options{
 		Logger:     logger.With("component", "storage"),
 		Registerer: reg,
@@ -114,29 +122,27 @@ func Run(ctx context.Context, opts Options) error {
 		if err != nil {
 			return fmt.Errorf("start demo platform: %w", err)
 		}
+		// Run owns the platform once started; Close covers an early return.
+		defer platform.Close()
 	}
 
 	reloader := newReloader(reloaderOptions{
-		file:     opts.ConfigFile,
-		manager:  manager,
-		demo:     platform,
-		logger:   logger.With("component", "config"),
-		reg:      reg,
-		registry: reg,
+		file:    opts.ConfigFile,
+		manager: manager,
+		env: buildEnv{
+			platform:     platform,
+			logger:       logger,
+			self:         reg,
+			selfInstance: listener.Addr().String(),
+		},
+		logger: logger.With("component", "config"),
+		reg:    reg,
 	})
 	if err := reloader.apply(cfg); err != nil {
 		return err
 	}
 
-	engine := promql.NewEngine(promql.EngineOpts{
-		Logger:               logger.With("component", "promql"),
-		Reg:                  reg,
-		MaxSamples:           50_000_000,
-		Timeout:              2 * time.Minute,
-		LookbackDelta:        5 * time.Minute,
-		EnableAtModifier:     true,
-		EnableNegativeOffset: true,
-	})
+	engine := api.NewEngine(logger.With("component", "promql"), reg)
 
 	var ready atomic.Bool
 	handler := api.New(api.Options{
@@ -194,13 +200,6 @@ func Run(ctx context.Context, opts Options) error {
 		g.Add(func() error { return platform.Run(ctx) }, func(error) { cancel() })
 	}
 	{ // HTTP server.
-		listener := opts.Listener
-		if listener == nil {
-			listener, err = net.Listen("tcp", opts.ListenAddress)
-			if err != nil {
-				return fmt.Errorf("listen on %s: %w", opts.ListenAddress, err)
-			}
-		}
 		server := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
 		webConfig := opts.WebConfigFile
 		flags := &web.FlagConfig{WebConfigFile: &webConfig}

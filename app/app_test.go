@@ -180,8 +180,8 @@ func TestGrafanaDatasourceChecks(t *testing.T) {
 	if code, body := in.do(t, "GET", "/", nil); code != http.StatusOK || !strings.Contains(body, "pipewatch") {
 		t.Errorf("UI at /: %d %s", code, body)
 	}
-	if code, body := in.do(t, "GET", "/metrics", nil); code != http.StatusOK || !strings.Contains(body, "pipewatch_collector_targets 1") {
-		t.Errorf("/metrics: %d, lacks pipewatch_collector_targets 1", code)
+	if code, body := in.do(t, "GET", "/metrics", nil); code != http.StatusOK || !strings.Contains(body, "pipewatch_collector_targets 2") {
+		t.Errorf("/metrics: %d, lacks pipewatch_collector_targets 2", code)
 	}
 }
 
@@ -206,7 +206,7 @@ func TestReloadAppliesValidConfigAndKeepsRunningOneOnError(t *testing.T) {
 	if !strings.Contains(m, "pipewatch_config_last_reload_successful 0") || !strings.Contains(m, `pipewatch_config_reloads_total{result="failure"} 1`) {
 		t.Errorf("reload failure not in metrics")
 	}
-	if !strings.Contains(m, "pipewatch_collector_targets 1") {
+	if !strings.Contains(m, "pipewatch_collector_targets 2") {
 		t.Errorf("running targets changed after a failed reload")
 	}
 
@@ -216,7 +216,7 @@ func TestReloadAppliesValidConfigAndKeepsRunningOneOnError(t *testing.T) {
 	deadline := time.Now().Add(10 * time.Second)
 	for {
 		_, m = in.do(t, "GET", "/metrics", nil)
-		if strings.Contains(m, "pipewatch_collector_targets 2") && strings.Contains(m, "pipewatch_config_last_reload_successful 1") {
+		if strings.Contains(m, "pipewatch_collector_targets 3") && strings.Contains(m, "pipewatch_config_last_reload_successful 1") {
 			break
 		}
 		if time.Now().After(deadline) {

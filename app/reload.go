@@ -11,16 +11,14 @@ import (
 
 	"github.com/pipewatch/pipewatch/collector"
 	"github.com/pipewatch/pipewatch/config"
-	"github.com/pipewatch/pipewatch/demo"
 )
 
 type reloaderOptions struct {
-	file     string
-	manager  *collector.Manager
-	demo     *demo.Platform
-	logger   *slog.Logger
-	reg      prometheus.Registerer
-	registry prometheus.Gatherer
+	file    string
+	manager *collector.Manager
+	env     buildEnv
+	logger  *slog.Logger
+	reg     prometheus.Registerer
 }
 
 // reloader re-reads the configuration file and applies it. An invalid file
@@ -83,7 +81,7 @@ func (r *reloader) apply(cfg *config.Config) error {
 }
 
 func (r *reloader) applyLocked(cfg *config.Config) error {
-	targets, err := buildTargets(cfg, r.opts.demo, r.opts.logger)
+	targets, err := buildTargets(cfg, r.opts.env)
 	if err != nil {
 		return err
 	}

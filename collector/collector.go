@@ -153,7 +153,7 @@ func (d *Desc) labels(sb *labels.ScratchBuilder, values []string) labels.Labels 
 		panic(fmt.Sprintf("collector: metric %q has %d label names but got %d values", d.name, len(d.labelNames), len(values)))
 	}
 	sb.Reset()
-	sb.Add(labels.MetricName, d.name)
+	sb.Add(model.MetricNameLabel, d.name)
 	for i, v := range values {
 		if v != "" {
 			sb.Add(d.labelNames[i], v)

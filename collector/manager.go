@@ -513,7 +513,7 @@ func (l *loop) appendSynthetic(app Appender, ts int64, up float64, d time.Durati
 
 func (l *loop) syntheticLabels(name string) labels.Labels {
 	b := labels.NewBuilder(l.target.Labels)
-	b.Set(labels.MetricName, name)
+	b.Set(model.MetricNameLabel, name)
 	b.Set(model.JobLabel, l.target.Job)
 	b.Set(model.InstanceLabel, l.target.Instance)
 	return b.Labels()

@@ -148,7 +148,7 @@ func parse(body []byte, contentType string, table *labels.SymbolTable, b *collec
 			_, ts, v := p.Series()
 			var lset labels.Labels
 			p.Labels(&lset)
-			if !lset.Has(labels.MetricName) {
+			if !lset.Has(model.MetricNameLabel) {
 				return errors.New("parse exposition: series without a metric name")
 			}
 			if ts != nil {

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/prometheus/common/model"
 	"github.com/prometheus/prometheus/model/labels"
 )
 
@@ -106,7 +107,7 @@ func Dataset(start time.Time) []Series {
 			routes = []route{{"GET", "200", 0.9}, {"GET", "404", 0.1}}
 		}
 		for _, rt := range routes {
-			lset := labels.FromStrings(labels.MetricName, "http_requests_total",
+			lset := labels.FromStrings(model.MetricNameLabel, "http_requests_total",
 				"job", in.job, "instance", in.name, "method", rt.method, "code", rt.code)
 			add(lset, counterSamples(newRNG(lset), ts, 1000*rt.share*in.reqRate, rt.share*in.reqRate*15, in.resets))
 		}
@@ -114,7 +115,7 @@ func Dataset(start time.Time) []Series {
 			add(s.Labels, s.Samples)
 		}
 
-		mem := labels.FromStrings(labels.MetricName, "process_resident_memory_bytes", "job", in.job, "instance", in.name)
+		mem := labels.FromStrings(model.MetricNameLabel, "process_resident_memory_bytes", "job", in.job, "instance", in.name)
 		memTimes := ts
 		if in.name == "web-1:8080" {
 			memTimes = slices.Concat(
@@ -123,7 +124,7 @@ func Dataset(start time.Time) []Series {
 		}
 		add(mem, memorySamples(newRNG(mem), memTimes))
 
-		info := labels.FromStrings(labels.MetricName, "app_build_info", "job", in.job, "instance", in.name, "version", in.version)
+		info := labels.FromStrings(model.MetricNameLabel, "app_build_info", "job", in.job, "instance", in.name, "version", in.version)
 		add(info, constSamples(ts, 1))
 	}
 
@@ -134,7 +135,7 @@ func Dataset(start time.Time) []Series {
 	}
 	for _, g := range []group{{"orders-enricher", "orders", 3, false}, {"billing", "payments", 4, false}, {"audit-sink", "orders", 3, true}} {
 		for p := range g.partitions {
-			lset := labels.FromStrings(labels.MetricName, "kafka_consumergroup_lag",
+			lset := labels.FromStrings(model.MetricNameLabel, "kafka_consumergroup_lag",
 				"consumergroup", g.name, "topic", g.topic, "partition", fmt.Sprint(p))
 			ts := all
 			if g.name == "billing" && p == 3 {
@@ -145,9 +146,9 @@ func Dataset(start time.Time) []Series {
 	}
 
 	taskTimes := window(grid, before(92*time.Minute+30*time.Second), before(54*time.Minute))
-	records := labels.FromStrings(labels.MetricName, "stream_task_records_in_total", "job", "flink", "task", "enrich-3")
+	records := labels.FromStrings(model.MetricNameLabel, "stream_task_records_in_total", "job", "flink", "task", "enrich-3")
 	add(records, counterSamples(newRNG(records), taskTimes, 0, 600, nil))
-	pressure := labels.FromStrings(labels.MetricName, "stream_task_backpressure_ratio", "job", "flink", "task", "enrich-3")
+	pressure := labels.FromStrings(model.MetricNameLabel, "stream_task_backpressure_ratio", "job", "flink", "task", "enrich-3")
 	r := newRNG(pressure)
 	add(pressure, gaugeSamples(taskTimes, func(int) float64 { return math.Round(r.float64()*1000) / 1000 }))
 
@@ -158,7 +159,7 @@ func Dataset(start time.Time) []Series {
 		{"zero", 0}, {"negzero", math.Copysign(0, -1)}, {"negative", -42.5}, {"large", 1e300},
 		{"small", 1e-300}, {"posinf", math.Inf(1)}, {"neginf", math.Inf(-1)},
 	} {
-		add(labels.FromStrings(labels.MetricName, "pipewatch_special_value", "kind", sv.kind), constSamples(all, sv.v))
+		add(labels.FromStrings(model.MetricNameLabel, "pipewatch_special_value", "kind", sv.kind), constSamples(all, sv.v))
 	}
 
 	slices.SortFunc(out, func(a, b Series) int { return labels.Compare(a.Labels, b.Labels) })
@@ -180,7 +181,7 @@ func Large(n int, start time.Time, d time.Duration) []Series {
 		if i%2 == 1 {
 			name = "bench_queue_depth"
 		}
-		lset := labels.FromStrings(labels.MetricName, name,
+		lset := labels.FromStrings(model.MetricNameLabel, name,
 			"job", fmt.Sprintf("bench-%d", i/2%10), "zone", fmt.Sprintf("zone-%d", i%3), "instance", fmt.Sprintf("host-%05d:9100", i))
 		r := newRNG(lset)
 		var samples []Sample
@@ -288,7 +289,7 @@ func histogramSeries(job, instance string, ts []int64, rate float64, resets []in
 	}
 	with := func(name string, extra ...string) labels.Labels {
 		b := labels.NewBuilder(base)
-		b.Set(labels.MetricName, name)
+		b.Set(model.MetricNameLabel, name)
 		for i := 0; i+1 < len(extra); i += 2 {
 			b.Set(extra[i], extra[i+1])
 		}

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/prometheus/common/model"
 	"github.com/prometheus/prometheus/model/labels"
 )
 
@@ -17,7 +18,7 @@ import (
 func validateSeries(series []Series) error {
 	seen := make(map[string]struct{}, len(series))
 	for _, s := range series {
-		if s.Labels.Get(labels.MetricName) == "" {
+		if s.Labels.Get(model.MetricNameLabel) == "" {
 			return fmt.Errorf("validate series %s: no metric name", s.Labels)
 		}
 		key := s.Labels.String()
@@ -50,7 +51,7 @@ type metricFamily struct {
 func writeOpenMetrics(w io.Writer, series []Series) error {
 	histograms := map[string]bool{}
 	for _, s := range series {
-		name := s.Labels.Get(labels.MetricName)
+		name := s.Labels.Get(model.MetricNameLabel)
 		if base, ok := strings.CutSuffix(name, "_bucket"); ok && s.Labels.Has("le") {
 			histograms[base] = true
 		}
@@ -73,7 +74,7 @@ func writeOpenMetrics(w io.Writer, series []Series) error {
 	}
 	entries := make([]entry, len(series))
 	for i := range series {
-		entries[i] = entry{familyOf(series[i].Labels.Get(labels.MetricName)), &series[i]}
+		entries[i] = entry{familyOf(series[i].Labels.Get(model.MetricNameLabel)), &series[i]}
 	}
 	slices.SortStableFunc(entries, func(a, b entry) int {
 		return cmp.Or(cmp.Compare(a.fam.name, b.fam.name), cmp.Compare(a.fam.typ, b.fam.typ),
@@ -109,10 +110,10 @@ func writeOpenMetrics(w io.Writer, series []Series) error {
 // openMetricsSeries returns `name{label="value",...}` for lset.
 func openMetricsSeries(lset labels.Labels) string {
 	var b strings.Builder
-	b.WriteString(lset.Get(labels.MetricName))
+	b.WriteString(lset.Get(model.MetricNameLabel))
 	first := true
 	lset.Range(func(l labels.Label) {
-		if l.Name == labels.MetricName {
+		if l.Name == model.MetricNameLabel {
 			return
 		}
 		if first {

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/common/model"
 	"github.com/prometheus/prometheus/model/labels"
 )
 
@@ -206,7 +207,7 @@ func TestDataset(t *testing.T) {
 	names := map[string]int{}
 	samples := 0
 	for _, s := range ds {
-		names[s.Labels.Get(labels.MetricName)]++
+		names[s.Labels.Get(model.MetricNameLabel)]++
 		samples += len(s.Samples)
 		for _, p := range s.Samples {
 			if p.T < start.UnixMilli() || p.T > dataEnd {
@@ -234,7 +235,7 @@ func TestDataset(t *testing.T) {
 
 	resets := 0
 	for _, s := range ds {
-		if s.Labels.Get(labels.MetricName) != "http_requests_total" {
+		if s.Labels.Get(model.MetricNameLabel) != "http_requests_total" {
 			continue
 		}
 		for i := 1; i < len(s.Samples); i++ {

@@ -133,7 +133,7 @@ func Run(ctx context.Context, opts Options) error {
 			platform:     platform,
 			logger:       logger,
 			self:         reg,
-			selfInstance: listener.Addr().String(),
+			selfInstance: selfInstance(listener.Addr()),
 		},
 		logger: logger.With("component", "config"),
 		reg:    reg,
@@ -228,4 +228,17 @@ func loadConfig(file string) (*config.Config, error) {
 		return config.Load(nil, "")
 	}
 	return config.LoadFile(file)
+}
+
+// selfInstance is the instance label of pipewatch's own target: its listen
+// address, with "localhost" for an unspecified (all-interfaces) host.
+func selfInstance(addr net.Addr) string {
+	host, port, err := net.SplitHostPort(addr.String())
+	if err != nil {
+		return addr.String()
+	}
+	if ip := net.ParseIP(host); ip == nil || ip.IsUnspecified() {
+		host = "localhost"
+	}
+	return net.JoinHostPort(host, port)
 }

@@ -3,8 +3,16 @@ package app
 import (
 	"bytes"
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
 	"io"
 	"log/slog"
+	"math/big"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -286,4 +294,56 @@ func TestReadyOnlyAfterFirstRound(t *testing.T) {
 	if code, _ := in.do(t, "GET", "/api/v1/query?query=1", nil); code != http.StatusServiceUnavailable {
 		t.Errorf("query before the first round: %d, want 503", code)
 	}
+}
+
+func TestWebConfigTLS(t *testing.T) {
+	dir := t.TempDir()
+	certPEM, keyPEM := selfSignedCert(t)
+	cert := writeFile(t, dir, "tls.crt", string(certPEM))
+	key := writeFile(t, dir, "tls.key", string(keyPEM))
+	web := writeFile(t, dir, "web.yml", "tls_server_config:\n  cert_file: "+cert+"\n  key_file: "+key+"\n")
+	in := startApp(t, Options{WebConfigFile: web})
+
+	pool := x509.NewCertPool()
+	pool.AppendCertsFromPEM(certPEM)
+	in.client = &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}}
+	in.base = strings.Replace(in.base, "http://", "https://", 1)
+	in.waitReady(t)
+	if code, body := in.do(t, "GET", "/api/v1/query?query=1", nil); code != http.StatusOK {
+		t.Errorf("query over TLS: %d %s", code, body)
+	}
+	plain := &http.Client{Timeout: 5 * time.Second}
+	resp, err := plain.Get(strings.Replace(in.base, "https://", "http://", 1) + "/api/v1/query?query=1")
+	if err == nil {
+		defer resp.Body.Close()
+		if resp.StatusCode == http.StatusOK {
+			t.Error("plain HTTP request succeeded on a TLS-only server")
+		}
+	}
+}
+
+func selfSignedCert(t *testing.T) (certPEM, keyPEM []byte) {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(1),
+		Subject:      pkix.Name{CommonName: "pipewatch-test"},
+		NotBefore:    time.Now().Add(-time.Hour),
+		NotAfter:     time.Now().Add(time.Hour),
+		IPAddresses:  []net.IP{net.ParseIP("127.0.0.1")},
+		KeyUsage:     x509.KeyUsageDigitalSignature,
+		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	keyDER, err := x509.MarshalECPrivateKey(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: keyDER})
 }

@@ -70,6 +70,8 @@ type Options struct {
 	// call write endpoints such as /-/reload. The password has already been
 	// checked by the web server (exporter-toolkit).
 	AdminUsers []string
+	// Topology builds /api/v1/topology; nil answers 404 there.
+	Topology TopologySource
 	// UI serves everything not handled by the API; nil means 404.
 	UI http.Handler
 
@@ -119,6 +121,7 @@ func New(opts Options) *API {
 	})
 	a.mux.Handle("/api/v1/", http.StripPrefix("/api/v1", prom))
 	a.mux.HandleFunc("GET /api/v1/metadata", a.metadata)
+	a.mux.HandleFunc("GET /api/v1/topology", a.topology)
 	a.mux.HandleFunc("GET /-/healthy", func(w http.ResponseWriter, _ *http.Request) {
 		w.WriteHeader(http.StatusOK)
 		_, _ = w.Write([]byte("pipewatch is Healthy.\n"))

@@ -27,6 +27,7 @@ import (
 	"github.com/pipewatch/pipewatch/config"
 	"github.com/pipewatch/pipewatch/demo"
 	"github.com/pipewatch/pipewatch/storage"
+	"github.com/pipewatch/pipewatch/topology"
 	"github.com/pipewatch/pipewatch/ui"
 )
 
@@ -146,11 +147,16 @@ func Run(ctx context.Context, opts Options) error {
 
 	var ready atomic.Bool
 	handler := api.New(api.Options{
-		Storage:    st,
-		Engine:     engine,
-		Metadata:   manager.Metadata,
-		Ready:      ready.Load,
-		Reload:     reloader.reload,
+		Storage:  st,
+		Engine:   engine,
+		Metadata: manager.Metadata,
+		Ready:    ready.Load,
+		Reload:   reloader.reload,
+		Topology: topology.NewBuilder(topology.Options{
+			Query:   engineQuery(engine, st.Queryable()),
+			Modules: reloader.declaredModules,
+			Logger:  logger.With("component", "topology"),
+		}),
 		AdminUsers: opts.AdminUsers,
 		UI:         ui.Handler(),
 		Logger:     logger.With("component", "api"),

@@ -6,11 +6,13 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/pipewatch/pipewatch/collector"
 	"github.com/pipewatch/pipewatch/config"
+	"github.com/pipewatch/pipewatch/topology"
 )
 
 type reloaderOptions struct {
@@ -26,6 +28,9 @@ type reloaderOptions struct {
 type reloader struct {
 	opts reloaderOptions
 	mu   sync.Mutex
+
+	// modules are the declared modules of the running configuration.
+	modules atomic.Pointer[[]topology.Module]
 
 	lastSuccess     prometheus.Gauge
 	lastSuccessTime prometheus.Gauge
@@ -86,8 +91,18 @@ func (r *reloader) applyLocked(cfg *config.Config) error {
 		return err
 	}
 	r.opts.manager.ApplyTargets(targets)
+	mods := declaredModules(cfg, r.opts.env.platform)
+	r.modules.Store(&mods)
 	r.lastSuccess.Set(1)
 	r.lastSuccessTime.SetToCurrentTime()
+	return nil
+}
+
+// declaredModules returns the modules of the running configuration.
+func (r *reloader) declaredModules() []topology.Module {
+	if m := r.modules.Load(); m != nil {
+		return *m
+	}
 	return nil
 }
 

@@ -1,0 +1,69 @@
+package api
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/pipewatch/pipewatch/topology"
+)
+
+// TopologySource builds the topology graph, e.g. *topology.Builder.
+type TopologySource interface {
+	Build(ctx context.Context, at time.Time, module string) (*topology.Graph, error)
+}
+
+// topology serves /api/v1/topology: ?module= limits the graph to one
+// module, ?at= (RFC 3339 or Unix seconds) builds it at a past time, and
+// ?format=nodegraph returns Grafana Node Graph frames instead. A graph
+// built from partial observations is still returned, with the problem in
+// the response's warnings.
+func (a *API) topology(w http.ResponseWriter, r *http.Request) {
+	if a.opts.Topology == nil {
+		respondError(w, http.StatusNotFound, "not_found", errors.New("topology is not available"))
+		return
+	}
+	at := time.Now()
+	if s := r.FormValue("at"); s != "" {
+		t, err := parseTime(s)
+		if err != nil {
+			respondError(w, http.StatusBadRequest, "bad_data", fmt.Errorf("invalid parameter \"at\": %w", err))
+			return
+		}
+		at = t
+	}
+	g, err := a.opts.Topology.Build(r.Context(), at, r.FormValue("module"))
+	if g == nil {
+		respondError(w, http.StatusInternalServerError, "execution", err)
+		return
+	}
+	var data any = g
+	if r.FormValue("format") == "nodegraph" {
+		data = topology.ToNodeGraph(g)
+	}
+	body := map[string]any{"status": "success", "data": data}
+	if err != nil {
+		body["warnings"] = []string{err.Error()}
+	}
+	w.Header().Set("Content-Type", "application/json")
+	_ = json.NewEncoder(w).Encode(body)
+}
+
+// parseTime accepts RFC 3339 or Unix seconds (with fractions), as the
+// Prometheus API does.
+func parseTime(s string) (time.Time, error) {
+	if f, err := strconv.ParseFloat(s, 64); err == nil {
+		sec, frac := math.Modf(f)
+		return time.Unix(int64(sec), int64(frac*1e9)).UTC(), nil
+	}
+	t, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("cannot parse %q to a valid timestamp", s)
+	}
+	return t, nil
+}

@@ -1,0 +1,141 @@
+package topology
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/prometheus/prometheus/model/labels"
+)
+
+// Sample is one element of an instant-query result.
+type Sample struct {
+	Labels labels.Labels
+	Value  float64
+}
+
+// QueryFunc evaluates a PromQL instant query at a time.
+type QueryFunc func(ctx context.Context, expr string, at time.Time) ([]Sample, error)
+
+// Thresholds decide the health of consumption hops.
+type Thresholds struct {
+	// LagWarn and LagCritical are consumer lag in time above which a hop
+	// is warn or critical.
+	LagWarn, LagCritical time.Duration
+}
+
+// DefaultThresholds are used for zero Options.Thresholds.
+var DefaultThresholds = Thresholds{LagWarn: time.Minute, LagCritical: 10 * time.Minute}
+
+// Options are the Builder's dependencies.
+type Options struct {
+	// Query reads observations and health figures from storage. Required.
+	Query QueryFunc
+	// Modules returns the declared modules; nil means none.
+	Modules    func() []Module
+	Thresholds Thresholds
+	Logger     *slog.Logger
+}
+
+// Builder builds annotated topology graphs. It is safe for concurrent use.
+type Builder struct {
+	opts Options
+}
+
+// NewBuilder returns a Builder.
+func NewBuilder(opts Options) *Builder {
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opts.Modules == nil {
+		opts.Modules = func() []Module { return nil }
+	}
+	if opts.Thresholds == (Thresholds{}) {
+		opts.Thresholds = DefaultThresholds
+	}
+	return &Builder{opts: opts}
+}
+
+// Build returns the graph at time at. With a module name, it returns that
+// module's nodes and the edges touching them (with their other ends, which
+// may belong to neighbouring modules); the module list always covers all
+// modules. Observation queries that fail are logged and skipped, so a
+// partial graph is still returned; the error reports them.
+func (b *Builder) Build(ctx context.Context, at time.Time, module string) (*Graph, error) {
+	w := newWorld()
+	var errs []string
+	for _, o := range observers() {
+		samples, err := b.opts.Query(ctx, o.expr, at)
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil, ctx.Err()
+			}
+			errs = append(errs, fmt.Sprintf("%s: %v", o.name, err))
+			continue
+		}
+		for _, s := range samples {
+			o.observe(w, s.Labels)
+		}
+	}
+	w.declare(b.opts.Modules())
+	w.inferModules()
+	if err := b.annotate(ctx, w, at); err != nil {
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		errs = append(errs, err.Error())
+	}
+	g := w.graph(module)
+	g.sort()
+	if len(errs) > 0 {
+		b.opts.Logger.Warn("build topology from partial observations", "err", strings.Join(errs, "; "))
+		return g, fmt.Errorf("build topology: %s", strings.Join(errs, "; "))
+	}
+	return g, nil
+}
+
+// observer turns the result of one query into nodes and edges.
+type observer struct {
+	name    string
+	expr    string
+	observe func(w *world, l labels.Labels)
+}
+
+// observers is the explicit list of what links nodes, one entry per source.
+func observers() []observer {
+	return []observer{
+		{
+			name: "kafka_topics",
+			expr: `max by (cluster, topic) (kafka_topic_partitions)`,
+			observe: func(w *world, l labels.Labels) {
+				w.observeNode(KindTopic, l.Get("cluster"), l.Get("topic"))
+			},
+		},
+		{
+			// Committed offsets link a group to the topics it consumes,
+			// member-less groups (Flink, Spark) included.
+			name: "kafka_offsets",
+			expr: `max by (cluster, consumergroup, topic) (kafka_consumergroup_current_offset)`,
+			observe: func(w *world, l labels.Labels) {
+				c := l.Get("cluster")
+				t := w.observeNode(KindTopic, c, l.Get("topic"))
+				g := w.observeNode(KindGroup, c, l.Get("consumergroup"))
+				w.observeEdge(t, g, "kafka_offsets")
+			},
+		},
+		{
+			// Live members' assignments link groups to topics before
+			// their first commit.
+			name: "kafka_assignment",
+			expr: `max by (cluster, consumergroup, topic) (kafka_consumergroup_assignment)`,
+			observe: func(w *world, l labels.Labels) {
+				c := l.Get("cluster")
+				t := w.observeNode(KindTopic, c, l.Get("topic"))
+				g := w.observeNode(KindGroup, c, l.Get("consumergroup"))
+				w.observeEdge(t, g, "kafka_assignment")
+			},
+		},
+	}
+}

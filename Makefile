@@ -9,8 +9,8 @@ BRANCH    ?= $(shell git rev-parse --abbrev-ref HEAD 2>/dev/null || echo unknown
 LDFLAGS   := -X main.version=$(VERSION) -X main.revision=$(REVISION) -X main.branch=$(BRANCH)
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 # Debian packages the integration tests run against (reference Prometheus,
-# Alertmanager).
-TEST_DEBS := prometheus prometheus-alertmanager
+# Alertmanager, elasticsearch_exporter).
+TEST_DEBS := prometheus prometheus-alertmanager prometheus-elasticsearch-exporter
 
 .PHONY: all build run test test-deps lint bench clean
 
@@ -33,6 +33,7 @@ test-deps:
 	@missing=""; \
 	command -v prometheus >/dev/null 2>&1 && command -v promtool >/dev/null 2>&1 || missing="$$missing prometheus"; \
 	command -v prometheus-alertmanager >/dev/null 2>&1 || missing="$$missing prometheus-alertmanager"; \
+	command -v prometheus-elasticsearch-exporter >/dev/null 2>&1 || missing="$$missing prometheus-elasticsearch-exporter"; \
 	if [ -n "$$missing" ]; then \
 		echo "installing test dependencies:$$missing"; \
 		SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
@@ -50,6 +51,8 @@ lint:
 bench: build
 	$(GO) run ./bench/ingest
 	$(GO) run ./bench/queryrange
+	$(GO) run ./bench/walreplay
+	$(GO) run ./bench/elasticsearch
 
 clean:
 	rm -rf bin

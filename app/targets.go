@@ -5,14 +5,18 @@ import (
 	"fmt"
 	"log/slog"
 	"net/url"
+	"os"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/common/model"
 	"github.com/prometheus/prometheus/model/labels"
 
 	"github.com/pipewatch/pipewatch/collector"
+	"github.com/pipewatch/pipewatch/collector/elasticsearch"
 	"github.com/pipewatch/pipewatch/collector/gather"
 	"github.com/pipewatch/pipewatch/collector/httpclient"
+	"github.com/pipewatch/pipewatch/collector/jvm"
 	"github.com/pipewatch/pipewatch/collector/scrape"
 	"github.com/pipewatch/pipewatch/config"
 	"github.com/pipewatch/pipewatch/demo"
@@ -36,6 +40,9 @@ func targetBuilders() []targetBuilder {
 	return []targetBuilder{
 		selfTargets,
 		scrapeTargets,
+		elasticsearchTargets,
+		jolokiaTargets,
+		hsperfTargets,
 	}
 }
 
@@ -66,32 +73,94 @@ func selfTargets(cfg *config.Config, env buildEnv) ([]collector.Target, error) {
 }
 
 func scrapeTargets(cfg *config.Config, _ buildEnv) ([]collector.Target, error) {
+	return endpointTargets("scrape", cfg.Scrape,
+		func(c *scrape.Config) endpoint {
+			return endpoint{c.Name, c.URL, c.CollectInterval, c.CollectTimeout, c.Labels}
+		},
+		func(c *scrape.Config) (collector.Collector, error) {
+			client, err := httpclient.New(c.HTTP, time.Duration(c.CollectTimeout))
+			if err != nil {
+				return nil, err
+			}
+			return scrape.New(c.URL, scrape.Options{Client: client, BodySizeLimit: int64(c.BodySizeLimit)}), nil
+		})
+}
+
+// endpoint is what every URL-based target configuration has.
+type endpoint struct {
+	name, url         string
+	interval, timeout model.Duration
+	labels            map[string]string
+}
+
+// endpointTargets builds one target per configuration of a URL-based
+// collector kind: job "<kind>/<name>", instance the URL's host.
+func endpointTargets[C any](kind string, cfgs []*C, ep func(*C) endpoint, build func(*C) (collector.Collector, error)) ([]collector.Target, error) {
 	var targets []collector.Target
 	var errs []error
-	for _, sc := range cfg.Scrape {
-		timeout := time.Duration(sc.CollectTimeout)
-		client, err := httpclient.New(sc.HTTP, timeout)
+	for _, c := range cfgs {
+		e := ep(c)
+		u, err := url.Parse(e.url)
 		if err != nil {
-			errs = append(errs, fmt.Errorf("scrape %q: %w", sc.Name, err))
+			errs = append(errs, fmt.Errorf("%s %q: parse url: %w", kind, e.name, err))
 			continue
 		}
-		u, err := url.Parse(sc.URL)
+		col, err := build(c)
 		if err != nil {
-			errs = append(errs, fmt.Errorf("scrape %q: parse url: %w", sc.Name, err))
+			errs = append(errs, fmt.Errorf("%s %q: %w", kind, e.name, err))
 			continue
 		}
 		targets = append(targets, collector.Target{
-			Job:      "scrape/" + sc.Name,
-			Instance: u.Host,
-			Labels:   labels.FromMap(sc.Labels),
-			Interval: time.Duration(sc.CollectInterval),
-			Timeout:  timeout,
-			Collector: scrape.New(sc.URL, scrape.Options{
-				Client:        client,
-				BodySizeLimit: int64(sc.BodySizeLimit),
-			}),
-			Revision: revision(sc),
+			Job:       kind + "/" + e.name,
+			Instance:  u.Host,
+			Labels:    labels.FromMap(e.labels),
+			Interval:  time.Duration(e.interval),
+			Timeout:   time.Duration(e.timeout),
+			Collector: col,
+			Revision:  revision(*c),
 		})
 	}
 	return targets, errors.Join(errs...)
+}
+
+func elasticsearchTargets(cfg *config.Config, env buildEnv) ([]collector.Target, error) {
+	return endpointTargets("elasticsearch", cfg.Elasticsearch,
+		func(c *elasticsearch.Config) endpoint {
+			return endpoint{c.Name, c.URL, c.CollectInterval, c.CollectTimeout, c.Labels}
+		},
+		func(c *elasticsearch.Config) (collector.Collector, error) {
+			return elasticsearch.New(c, elasticsearch.Options{Logger: env.logger.With("target", "elasticsearch/"+c.Name)})
+		})
+}
+
+func jolokiaTargets(cfg *config.Config, _ buildEnv) ([]collector.Target, error) {
+	return endpointTargets("jolokia", cfg.Jolokia,
+		func(c *jvm.JolokiaConfig) endpoint {
+			return endpoint{c.Name, c.URL, c.CollectInterval, c.CollectTimeout, c.Labels}
+		},
+		func(c *jvm.JolokiaConfig) (collector.Collector, error) {
+			return jvm.NewJolokia(c, jvm.JolokiaOptions{})
+		})
+}
+
+// hsperfTargets reads the HotSpot performance data of the JVMs on this host.
+func hsperfTargets(cfg *config.Config, env buildEnv) ([]collector.Target, error) {
+	h := cfg.HSPerfData
+	if h == nil || !h.Enabled {
+		return nil, nil
+	}
+	col, err := jvm.NewHSPerf(h, jvm.HSPerfOptions{Logger: env.logger.With("target", "hsperfdata")})
+	if err != nil {
+		return nil, fmt.Errorf("hsperfdata: %w", err)
+	}
+	host, _ := os.Hostname()
+	return []collector.Target{{
+		Job:       "hsperfdata",
+		Instance:  host,
+		Labels:    labels.FromMap(h.Labels),
+		Interval:  time.Duration(h.CollectInterval),
+		Timeout:   time.Duration(h.CollectTimeout),
+		Collector: col,
+		Revision:  revision(*h),
+	}}, nil
 }

@@ -72,6 +72,8 @@ import (
 	"github.com/prometheus/common/model"
 	"gopkg.in/yaml.v3"
 
+	"github.com/pipewatch/pipewatch/collector/elasticsearch"
+	"github.com/pipewatch/pipewatch/collector/jvm"
 	"github.com/pipewatch/pipewatch/collector/kafka"
 	"github.com/pipewatch/pipewatch/collector/scrape"
 	"github.com/pipewatch/pipewatch/config/configerr"
@@ -98,6 +100,12 @@ type Config struct {
 	Scrape []*scrape.Config `yaml:"scrape,omitempty"`
 	// Kafka lists the Kafka clusters to watch.
 	Kafka []*kafka.Config `yaml:"kafka,omitempty"`
+	// Elasticsearch lists the Elasticsearch (or OpenSearch) clusters.
+	Elasticsearch []*elasticsearch.Config `yaml:"elasticsearch,omitempty"`
+	// Jolokia lists JVMs read through a Jolokia agent.
+	Jolokia []*jvm.JolokiaConfig `yaml:"jolokia,omitempty"`
+	// HSPerfData reads the HotSpot performance data of local JVMs.
+	HSPerfData *jvm.HSPerfConfig `yaml:"hsperfdata,omitempty"`
 	// Modules declares the pipelines ("modules") and the producers, topics,
 	// consumer groups, jobs and sinks they are made of.
 	Modules []*ModuleConfig `yaml:"modules,omitempty"`
@@ -129,6 +137,11 @@ func (c *Config) Validate() error {
 	errs := []error{configerr.Field("global", c.Global.Validate())}
 	errs = append(errs, validateList("scrape", c.Scrape, func(s *scrape.Config) string { return s.Name }, (*scrape.Config).Validate))
 	errs = append(errs, validateList("kafka", c.Kafka, func(k *kafka.Config) string { return k.Name }, (*kafka.Config).Validate))
+	errs = append(errs, validateList("elasticsearch", c.Elasticsearch, func(e *elasticsearch.Config) string { return e.Name }, (*elasticsearch.Config).Validate))
+	errs = append(errs, validateList("jolokia", c.Jolokia, func(j *jvm.JolokiaConfig) string { return j.Name }, (*jvm.JolokiaConfig).Validate))
+	if c.HSPerfData != nil {
+		errs = append(errs, configerr.Field("hsperfdata", c.HSPerfData.Validate()))
+	}
 	errs = append(errs, validateList("modules", c.Modules, func(m *ModuleConfig) string { return m.Name }, (*ModuleConfig).Validate))
 	errs = append(errs, c.checkModuleAliases())
 	return errors.Join(errs...)
@@ -216,6 +229,19 @@ func (c *Config) inheritGlobal() {
 		if k != nil {
 			g.inherit(&k.CollectInterval, &k.CollectTimeout)
 		}
+	}
+	for _, e := range c.Elasticsearch {
+		if e != nil {
+			g.inherit(&e.CollectInterval, &e.CollectTimeout)
+		}
+	}
+	for _, j := range c.Jolokia {
+		if j != nil {
+			g.inherit(&j.CollectInterval, &j.CollectTimeout)
+		}
+	}
+	if h := c.HSPerfData; h != nil {
+		g.inherit(&h.CollectInterval, &h.CollectTimeout)
 	}
 }
 

@@ -1,0 +1,20 @@
+package elasticsearch
+
+import (
+	"testing"
+)
+
+// TestCollectGolden collects every scenario of real captured responses
+// and compares the series with testdata/golden/<scenario>.prom.
+func TestCollectGolden(t *testing.T) {
+	for _, sc := range scenarios {
+		t.Run(sc.name, func(t *testing.T) {
+			srv := replay(t, sc.bodies(t, nil))
+			got, err := collectOnce(t, sc.config(srv.URL))
+			if err != nil {
+				t.Fatalf("collect: %v", err)
+			}
+			checkGolden(t, sc.name+".prom", got.golden())
+		})
+	}
+}

@@ -13,11 +13,16 @@ import (
 	"github.com/prometheus/prometheus/model/labels"
 
 	"github.com/pipewatch/pipewatch/collector"
+	"github.com/pipewatch/pipewatch/collector/connect"
 	"github.com/pipewatch/pipewatch/collector/elasticsearch"
+	"github.com/pipewatch/pipewatch/collector/flink"
 	"github.com/pipewatch/pipewatch/collector/gather"
 	"github.com/pipewatch/pipewatch/collector/httpclient"
 	"github.com/pipewatch/pipewatch/collector/jvm"
+	"github.com/pipewatch/pipewatch/collector/logstash"
 	"github.com/pipewatch/pipewatch/collector/scrape"
+	"github.com/pipewatch/pipewatch/collector/spark"
+	"github.com/pipewatch/pipewatch/collector/storm"
 	"github.com/pipewatch/pipewatch/config"
 	"github.com/pipewatch/pipewatch/demo"
 )
@@ -43,6 +48,11 @@ func targetBuilders() []targetBuilder {
 		elasticsearchTargets,
 		jolokiaTargets,
 		hsperfTargets,
+		flinkTargets,
+		sparkTargets,
+		stormTargets,
+		logstashTargets,
+		kafkaConnectTargets,
 	}
 }
 
@@ -163,4 +173,44 @@ func hsperfTargets(cfg *config.Config, env buildEnv) ([]collector.Target, error)
 		Collector: col,
 		Revision:  revision(*h),
 	}}, nil
+}
+
+func flinkTargets(cfg *config.Config, _ buildEnv) ([]collector.Target, error) {
+	return endpointTargets("flink", cfg.Flink,
+		func(c *flink.Config) endpoint {
+			return endpoint{c.Name, c.URL, c.CollectInterval, c.CollectTimeout, c.Labels}
+		},
+		func(c *flink.Config) (collector.Collector, error) { return flink.New(c, flink.Options{}) })
+}
+
+func sparkTargets(cfg *config.Config, _ buildEnv) ([]collector.Target, error) {
+	return endpointTargets("spark", cfg.Spark,
+		func(c *spark.Config) endpoint {
+			return endpoint{c.Name, c.URL, c.CollectInterval, c.CollectTimeout, c.Labels}
+		},
+		func(c *spark.Config) (collector.Collector, error) { return spark.New(c, spark.Options{}) })
+}
+
+func stormTargets(cfg *config.Config, _ buildEnv) ([]collector.Target, error) {
+	return endpointTargets("storm", cfg.Storm,
+		func(c *storm.Config) endpoint {
+			return endpoint{c.Name, c.URL, c.CollectInterval, c.CollectTimeout, c.Labels}
+		},
+		func(c *storm.Config) (collector.Collector, error) { return storm.New(c, storm.Options{}) })
+}
+
+func logstashTargets(cfg *config.Config, _ buildEnv) ([]collector.Target, error) {
+	return endpointTargets("logstash", cfg.Logstash,
+		func(c *logstash.Config) endpoint {
+			return endpoint{c.Name, c.URL, c.CollectInterval, c.CollectTimeout, c.Labels}
+		},
+		func(c *logstash.Config) (collector.Collector, error) { return logstash.New(c, logstash.Options{}) })
+}
+
+func kafkaConnectTargets(cfg *config.Config, _ buildEnv) ([]collector.Target, error) {
+	return endpointTargets("kafka_connect", cfg.KafkaConnect,
+		func(c *connect.Config) endpoint {
+			return endpoint{c.Name, c.URL, c.CollectInterval, c.CollectTimeout, c.Labels}
+		},
+		func(c *connect.Config) (collector.Collector, error) { return connect.New(c, connect.Options{}) })
 }

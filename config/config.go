@@ -72,10 +72,15 @@ import (
 	"github.com/prometheus/common/model"
 	"gopkg.in/yaml.v3"
 
+	"github.com/pipewatch/pipewatch/collector/connect"
 	"github.com/pipewatch/pipewatch/collector/elasticsearch"
+	"github.com/pipewatch/pipewatch/collector/flink"
 	"github.com/pipewatch/pipewatch/collector/jvm"
 	"github.com/pipewatch/pipewatch/collector/kafka"
+	"github.com/pipewatch/pipewatch/collector/logstash"
 	"github.com/pipewatch/pipewatch/collector/scrape"
+	"github.com/pipewatch/pipewatch/collector/spark"
+	"github.com/pipewatch/pipewatch/collector/storm"
 	"github.com/pipewatch/pipewatch/config/configerr"
 )
 
@@ -106,6 +111,16 @@ type Config struct {
 	Jolokia []*jvm.JolokiaConfig `yaml:"jolokia,omitempty"`
 	// HSPerfData reads the HotSpot performance data of local JVMs.
 	HSPerfData *jvm.HSPerfConfig `yaml:"hsperfdata,omitempty"`
+	// Flink lists Flink clusters (JobManager REST).
+	Flink []*flink.Config `yaml:"flink,omitempty"`
+	// Spark lists Spark drivers or history servers (REST).
+	Spark []*spark.Config `yaml:"spark,omitempty"`
+	// Storm lists Storm or JStorm UI servers (REST).
+	Storm []*storm.Config `yaml:"storm,omitempty"`
+	// Logstash lists Logstash nodes (monitoring API).
+	Logstash []*logstash.Config `yaml:"logstash,omitempty"`
+	// KafkaConnect lists Kafka Connect workers (REST).
+	KafkaConnect []*connect.Config `yaml:"kafka_connect,omitempty"`
 	// Modules declares the pipelines ("modules") and the producers, topics,
 	// consumer groups, jobs and sinks they are made of.
 	Modules []*ModuleConfig `yaml:"modules,omitempty"`
@@ -142,6 +157,11 @@ func (c *Config) Validate() error {
 	if c.HSPerfData != nil {
 		errs = append(errs, configerr.Field("hsperfdata", c.HSPerfData.Validate()))
 	}
+	errs = append(errs, validateList("flink", c.Flink, func(x *flink.Config) string { return x.Name }, (*flink.Config).Validate))
+	errs = append(errs, validateList("spark", c.Spark, func(x *spark.Config) string { return x.Name }, (*spark.Config).Validate))
+	errs = append(errs, validateList("storm", c.Storm, func(x *storm.Config) string { return x.Name }, (*storm.Config).Validate))
+	errs = append(errs, validateList("logstash", c.Logstash, func(x *logstash.Config) string { return x.Name }, (*logstash.Config).Validate))
+	errs = append(errs, validateList("kafka_connect", c.KafkaConnect, func(x *connect.Config) string { return x.Name }, (*connect.Config).Validate))
 	errs = append(errs, validateList("modules", c.Modules, func(m *ModuleConfig) string { return m.Name }, (*ModuleConfig).Validate))
 	errs = append(errs, c.checkModuleAliases())
 	return errors.Join(errs...)
@@ -242,6 +262,31 @@ func (c *Config) inheritGlobal() {
 	}
 	if h := c.HSPerfData; h != nil {
 		g.inherit(&h.CollectInterval, &h.CollectTimeout)
+	}
+	for _, x := range c.Flink {
+		if x != nil {
+			g.inherit(&x.CollectInterval, &x.CollectTimeout)
+		}
+	}
+	for _, x := range c.Spark {
+		if x != nil {
+			g.inherit(&x.CollectInterval, &x.CollectTimeout)
+		}
+	}
+	for _, x := range c.Storm {
+		if x != nil {
+			g.inherit(&x.CollectInterval, &x.CollectTimeout)
+		}
+	}
+	for _, x := range c.Logstash {
+		if x != nil {
+			g.inherit(&x.CollectInterval, &x.CollectTimeout)
+		}
+	}
+	for _, x := range c.KafkaConnect {
+		if x != nil {
+			g.inherit(&x.CollectInterval, &x.CollectTimeout)
+		}
 	}
 }
 

@@ -137,5 +137,21 @@ func observers() []observer {
 				w.observeEdge(t, g, "kafka_assignment")
 			},
 		},
+		{
+			// Stream jobs (Flink sources, Storm spouts, Kafka Connect
+			// connectors) report the topics they read and write.
+			name: "stream_jobs",
+			expr: `max by (system, job_name, topic, direction, consumergroup) (pipewatch_stream_job_topic_info)`,
+			observe: func(w *world, l labels.Labels) {
+				j := w.observeNode(KindJob, "", l.Get("system")+"/"+l.Get("job_name"))
+				for _, t := range w.topicsNamed(l.Get("topic")) {
+					if l.Get("direction") == "out" {
+						w.observeEdge(j, t, "stream_jobs")
+					} else {
+						w.observeEdge(t, j, "stream_jobs")
+					}
+				}
+			},
+		},
 	}
 }

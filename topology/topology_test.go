@@ -308,3 +308,24 @@ func TestNodeGraphFrames(t *testing.T) {
 		t.Errorf("frames have %d/%d rows, graph %d/%d", len(ng.Nodes), len(ng.Edges), len(g.Nodes), len(g.Edges))
 	}
 }
+
+func TestStreamJobsLinkToTopics(t *testing.T) {
+	p := newPlatform(t)
+	seedHotel(p)
+	p.series(`kafka_topic_partitions{cluster="prod",topic="pay.audit"}`, 4, 4)
+	// Flink reports topic names with dots replaced by underscores.
+	p.series(`pipewatch_stream_job_topic_info{system="flink",job_name="audit-enrich",component="Source: audit",topic="pay_audit",direction="in"}`, 1, 1)
+	p.series(`pipewatch_stream_job_topic_info{system="kafka_connect",job_name="es-sink",topic="hotel-search-log",direction="in",consumergroup="connect-es-sink"}`, 1, 1)
+	g := p.build(nil, 1, "")
+	for _, id := range []string{
+		"topic:prod/pay.audit->job:flink/audit-enrich",
+		"topic:prod/hotel-search-log->job:kafka_connect/es-sink",
+	} {
+		if e := edge(g, id); e == nil || e.State != topology.EdgeObserved {
+			t.Errorf("edge %s = %+v", id, e)
+		}
+	}
+	if n := node(g, "job:flink/audit-enrich"); n == nil || n.Module != "pay.audit" {
+		t.Errorf("job node = %+v, want it in the module of the topic it reads", n)
+	}
+}

@@ -79,6 +79,24 @@ func (w *world) declareEdge(from, to *Node) {
 	}
 }
 
+// topicsNamed returns the observed topics a job's topic name refers to, in
+// any cluster. Flink writes topic names with dots replaced by underscores,
+// so that spelling matches too. With no observed topic of that name, a
+// topic node without cluster is created.
+func (w *world) topicsNamed(name string) []*Node {
+	var out []*Node
+	for _, n := range w.nodes {
+		if n.Kind == KindTopic && n.Observed && n.Cluster != "" &&
+			(n.Name == name || strings.ReplaceAll(n.Name, ".", "_") == name) {
+			out = append(out, n)
+		}
+	}
+	if len(out) == 0 {
+		out = append(out, w.observeNode(KindTopic, "", name))
+	}
+	return out
+}
+
 // declaredNodes returns the nodes a declaration of kind/name refers to: the
 // observed ones of that name in any cluster, or a new declared-only node.
 func (w *world) declaredNodes(kind Kind, name string) []*Node {

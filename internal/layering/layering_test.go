@@ -23,8 +23,8 @@ func rules() []rule {
 	return []rule{
 		{pkg: `^` + ours + `/storage$`, deny: `^` + ours + `/`, why: "storage is the bottom layer"},
 		{pkg: `^` + ours + `/collector$`, deny: `^` + ours + `/`, why: "collector talks to storage through its own Appender interface"},
-		{pkg: `^` + ours + `/collector/`, deny: `^` + ours + `/`, allow: `^` + ours + `/(collector(/httpclient)?|config/configerr)$`,
-			why: "a collector kind may import only the collector framework, the shared HTTP client and config errors"},
+		{pkg: `^` + ours + `/collector/`, deny: `^` + ours + `/`, allow: `^` + ours + `/(collector(/httpclient|/jvm)?|config/configerr)$`,
+			why: "a collector kind may import only the collector framework, the shared HTTP client, the JVM helpers and config errors"},
 		{pkg: `^` + ours + `/collector/`, deny: `^github\.com/prometheus/prometheus/(tsdb|storage|promql|rules|web)`,
 			why: "collectors never touch the TSDB or PromQL"},
 		{pkg: `^` + ours + `/ui$`, deny: `^` + ours + `/`, why: "the UI talks to the API over HTTP only"},

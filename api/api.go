@@ -70,6 +70,10 @@ type Options struct {
 	// call write endpoints such as /-/reload. The password has already been
 	// checked by the web server (exporter-toolkit).
 	AdminUsers []string
+	// Alerts serves the Alertmanager API v2 under /api/v2/ (alerts,
+	// silences, status); nil answers 404 there. Its write requests are
+	// limited to AdminUsers like /-/reload.
+	Alerts http.Handler
 	// Topology builds /api/v1/topology; nil answers 404 there.
 	Topology TopologySource
 	// UI serves everything not handled by the API; nil means 404.
@@ -135,6 +139,9 @@ func New(opts Options) *API {
 		_, _ = w.Write([]byte("pipewatch is Ready.\n"))
 	})
 	a.mux.HandleFunc("POST /-/reload", a.admin(a.reload))
+	if opts.Alerts != nil {
+		a.mux.Handle("/api/v2/", a.adminWrites(opts.Alerts))
+	}
 	a.mux.Handle("GET /metrics", promhttp.HandlerFor(opts.Gatherer, promhttp.HandlerOpts{}))
 	if opts.UI != nil {
 		a.mux.Handle("/", opts.UI)
@@ -157,6 +164,18 @@ func (a *API) admin(h http.HandlerFunc) http.HandlerFunc {
 		}
 		h(w, r)
 	}
+}
+
+// adminWrites limits h's non-read requests to the admin users.
+func (a *API) adminWrites(h http.Handler) http.Handler {
+	guarded := a.admin(h.ServeHTTP)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodGet || r.Method == http.MethodHead {
+			h.ServeHTTP(w, r)
+			return
+		}
+		guarded(w, r)
+	})
 }
 
 func (a *API) reload(w http.ResponseWriter, _ *http.Request) {

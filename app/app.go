@@ -14,6 +14,9 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
 	"sync/atomic"
 	"time"
 
@@ -22,6 +25,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/exporter-toolkit/web"
 
+	"github.com/pipewatch/pipewatch/alert"
 	"github.com/pipewatch/pipewatch/api"
 	"github.com/pipewatch/pipewatch/collector"
 	"github.com/pipewatch/pipewatch/config"
@@ -46,6 +50,9 @@ type Options struct {
 	// Listener, if set, is used instead of listening on ListenAddress
 	// (tests pass a listener on 127.0.0.1:0).
 	Listener net.Listener
+	// ExternalURL is the URL pipewatch is reachable at, used in links of
+	// notifications; empty means http://<hostname><ListenAddress>.
+	ExternalURL string
 	// WebConfigFile is an exporter-toolkit web configuration (TLS, basic
 	// auth); empty means plain HTTP without authentication.
 	WebConfigFile string
@@ -127,9 +134,25 @@ func Run(ctx context.Context, opts Options) error {
 		defer platform.Close()
 	}
 
+	externalURL, err := externalURL(opts.ExternalURL, listener.Addr())
+	if err != nil {
+		return err
+	}
+	alerts, err := alert.New(cfg.Alerting, alert.Options{
+		Logger:      logger.With("component", "alert"),
+		Registerer:  reg,
+		DataDir:     filepath.Join(opts.StoragePath, "alerting"),
+		ExternalURL: externalURL,
+		Version:     opts.BuildInfo.Version,
+	})
+	if err != nil {
+		return fmt.Errorf("start alerting: %w", err)
+	}
+
 	reloader := newReloader(reloaderOptions{
 		file:    opts.ConfigFile,
 		manager: manager,
+		alerts:  alerts,
 		env: buildEnv{
 			platform:     platform,
 			logger:       logger,
@@ -140,6 +163,7 @@ func Run(ctx context.Context, opts Options) error {
 		reg:    reg,
 	})
 	if err := reloader.apply(cfg); err != nil {
+		_ = alerts.Close()
 		return err
 	}
 
@@ -174,6 +198,10 @@ func Run(ctx context.Context, opts Options) error {
 	{ // Collection.
 		ctx, cancel := context.WithCancel(context.Background())
 		g.Add(func() error { return manager.Run(ctx) }, func(error) { cancel() })
+	}
+	{ // Alert delivery.
+		ctx, cancel := context.WithCancel(context.Background())
+		g.Add(func() error { return alerts.Run(ctx) }, func(error) { cancel() })
 	}
 	{ // Readiness: storage is open; wait for the first round.
 		ctx, cancel := context.WithCancel(context.Background())
@@ -247,4 +275,22 @@ func selfInstance(addr net.Addr) string {
 		host = "localhost"
 	}
 	return net.JoinHostPort(host, port)
+}
+
+// externalURL parses the configured external URL, or derives one from the
+// host name and the listen port.
+func externalURL(configured string, addr net.Addr) (*url.URL, error) {
+	if configured == "" {
+		host, _ := os.Hostname()
+		if host == "" {
+			host = "localhost"
+		}
+		_, port, _ := net.SplitHostPort(addr.String())
+		configured = "http://" + net.JoinHostPort(host, port)
+	}
+	u, err := url.Parse(configured)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, fmt.Errorf("invalid external URL %q: want http(s)://host[:port][/path]", configured)
+	}
+	return u, nil
 }

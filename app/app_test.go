@@ -261,6 +261,12 @@ func TestWebConfigAuthAndAdminEndpoints(t *testing.T) {
 	if code, _ := in.do(t, "POST", "/-/reload", nil); code != http.StatusForbidden {
 		t.Errorf("viewer reload: %d, want 403", code)
 	}
+	if code, body := in.do(t, "GET", "/api/v2/alerts", nil); code != http.StatusOK {
+		t.Errorf("viewer lists alerts: %d %s", code, body)
+	}
+	if code, _ := in.do(t, "POST", "/api/v2/silences", strings.NewReader(`{}`)); code != http.StatusForbidden {
+		t.Errorf("viewer creates a silence: %d, want 403", code)
+	}
 	in.user, in.pass = "admin", "admin-pw"
 	if code, body := in.do(t, "POST", "/-/reload", nil); code != http.StatusOK {
 		t.Errorf("admin reload: %d %s", code, body)

@@ -10,6 +10,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/pipewatch/pipewatch/alert"
 	"github.com/pipewatch/pipewatch/collector"
 	"github.com/pipewatch/pipewatch/config"
 	"github.com/pipewatch/pipewatch/topology"
@@ -18,6 +19,7 @@ import (
 type reloaderOptions struct {
 	file    string
 	manager *collector.Manager
+	alerts  *alert.Manager
 	env     buildEnv
 	logger  *slog.Logger
 	reg     prometheus.Registerer
@@ -89,6 +91,9 @@ func (r *reloader) applyLocked(cfg *config.Config) error {
 	targets, err := buildTargets(cfg, r.opts.env)
 	if err != nil {
 		return err
+	}
+	if err := r.opts.alerts.ApplyConfig(cfg.Alerting); err != nil {
+		return fmt.Errorf("apply alerting configuration: %w", err)
 	}
 	r.opts.manager.ApplyTargets(targets)
 	mods := declaredModules(cfg, r.opts.env.platform)

@@ -72,6 +72,7 @@ import (
 	"github.com/prometheus/common/model"
 	"gopkg.in/yaml.v3"
 
+	"github.com/pipewatch/pipewatch/alert"
 	"github.com/pipewatch/pipewatch/collector/connect"
 	"github.com/pipewatch/pipewatch/collector/elasticsearch"
 	"github.com/pipewatch/pipewatch/collector/flink"
@@ -121,6 +122,9 @@ type Config struct {
 	Logstash []*logstash.Config `yaml:"logstash,omitempty"`
 	// KafkaConnect lists Kafka Connect workers (REST).
 	KafkaConnect []*connect.Config `yaml:"kafka_connect,omitempty"`
+	// Alerting routes alerts to receivers, in Alertmanager's configuration
+	// format (with pipewatch's extensions, see package alert).
+	Alerting *alert.Config `yaml:"alerting,omitempty"`
 	// Modules declares the pipelines ("modules") and the producers, topics,
 	// consumer groups, jobs and sinks they are made of.
 	Modules []*ModuleConfig `yaml:"modules,omitempty"`
@@ -164,6 +168,9 @@ func (c *Config) Validate() error {
 	errs = append(errs, validateList("kafka_connect", c.KafkaConnect, func(x *connect.Config) string { return x.Name }, (*connect.Config).Validate))
 	errs = append(errs, validateList("modules", c.Modules, func(m *ModuleConfig) string { return m.Name }, (*ModuleConfig).Validate))
 	errs = append(errs, c.checkModuleAliases())
+	if c.Alerting != nil {
+		errs = append(errs, configerr.Field("alerting", c.Alerting.Validate()))
+	}
 	return errors.Join(errs...)
 }
 

@@ -72,6 +72,7 @@ func serve(args []string, stderr io.Writer) int {
 		retentionStr  = fs.String("storage.tsdb.retention.time", "15d", "how long to keep samples")
 		retentionSize = fs.String("storage.tsdb.retention.size", "0", "maximum bytes of persisted blocks (e.g. 512MB); 0 means no limit")
 		listenAddress = fs.String("web.listen-address", ":9470", "address of the HTTP server (API, UI, /metrics)")
+		externalURL   = fs.String("web.external-url", "", "URL under which pipewatch is reachable, used in alert links; default http://<hostname>:<port>")
 		webConfigFile = fs.String("web.config.file", "", "exporter-toolkit web configuration file for TLS and basic authentication")
 		demoFlag      = fs.Bool("demo", false, "start the embedded demo platform and monitor it, in addition to the configuration")
 		logLevel      = fs.String("log.level", "info", "log level: debug, info, warn, error")
@@ -127,6 +128,7 @@ func serve(args []string, stderr io.Writer) int {
 		RetentionSize: int64(size),
 		ListenAddress: *listenAddress,
 		WebConfigFile: *webConfigFile,
+		ExternalURL:   *externalURL,
 		AdminUsers:    adminUsers,
 		Demo:          *demoFlag,
 		Reload:        reload,

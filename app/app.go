@@ -176,6 +176,7 @@ func Run(ctx context.Context, opts Options) error {
 		Metadata: manager.Metadata,
 		Ready:    ready.Load,
 		Reload:   reloader.reload,
+		Alerts:   alerts.Handler(),
 		Topology: topology.NewBuilder(topology.Options{
 			Query:   engineQuery(engine, st.Queryable()),
 			Modules: reloader.declaredModules,

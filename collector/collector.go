@@ -15,14 +15,21 @@
 // Errors: a Collector returns nil when the round is complete, a
 // *PartialError when some of the source answered (what was collected is
 // kept and up stays 1), and any other error when the round failed (up is 0
-// and the target's series go stale).
+// and the target's series go stale). Errors collects the failures of a
+// round that fetches many things, concurrently or not, and gives either.
+//
+// SanitizeLabelValue turns free text that a source reports (an exception,
+// a failure reason) into a bounded, single-line label value.
 package collector
 
 import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
+	"sync"
+	"unicode/utf8"
 
 	"github.com/prometheus/common/model"
 	"github.com/prometheus/prometheus/model/labels"
@@ -188,4 +195,89 @@ func Partial(err error) error {
 func IsPartial(err error) bool {
 	var pe *PartialError
 	return errors.As(err, &pe)
+}
+
+// Errors collects the failures of one round of a collector that fetches
+// many things and keeps what still worked. It is safe for concurrent use
+// and must not be copied after first use; the zero value spells out every
+// failure.
+type Errors struct {
+	// Max is the number of failures that Err and Partial spell out; the
+	// others are only counted ("and 3 more failures"), so that one broken
+	// source does not fill the logs. Zero or less spells out all.
+	Max int
+
+	mu   sync.Mutex
+	errs []error
+}
+
+// Add records err; a nil err is ignored.
+func (e *Errors) Add(err error) {
+	if err == nil {
+		return
+	}
+	e.mu.Lock()
+	e.errs = append(e.errs, err)
+	e.mu.Unlock()
+}
+
+// Len returns the number of failures recorded.
+func (e *Errors) Len() int {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return len(e.errs)
+}
+
+// Err returns nil if nothing failed, else the failures joined with
+// errors.Join, at most Max of them followed by the count of the others. It
+// is the error of a round in which nothing worked; see Partial for one in
+// which something did.
+func (e *Errors) Err() error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	errs := e.errs
+	if e.Max > 0 && len(errs) > e.Max {
+		errs = append(slices.Clone(errs[:e.Max]), fmt.Errorf("and %d more failures", len(e.errs)-e.Max))
+	}
+	return errors.Join(errs...)
+}
+
+// Partial returns nil if nothing failed, else Err wrapped in a
+// *PartialError: the error of a round that kept what still worked.
+func (e *Errors) Partial() error { return Partial(e.Err()) }
+
+// ellipsis marks a label value that SanitizeLabelValue cut short.
+const ellipsis = "..."
+
+// SanitizeLabelValue makes free text a reasonable label value: control
+// characters and invalid UTF-8 become spaces, runs of spaces collapse into
+// one, surrounding spaces are trimmed, and the result is cut to at most
+// limit bytes on a rune boundary, with "..." marking the cut.
+func SanitizeLabelValue(s string, limit int) string {
+	var sb strings.Builder
+	space := false
+	for _, r := range s {
+		if r == utf8.RuneError || r < ' ' || r == 0x7f || r == ' ' {
+			if !space && sb.Len() > 0 {
+				sb.WriteByte(' ')
+			}
+			space = true
+			continue
+		}
+		space = false
+		sb.WriteRune(r)
+	}
+	out := strings.TrimSpace(sb.String())
+	if len(out) <= limit {
+		return out
+	}
+	mark := ellipsis
+	if limit <= len(mark) {
+		mark = ""
+	}
+	cut := max(limit-len(mark), 0)
+	for cut > 0 && !utf8.RuneStart(out[cut]) {
+		cut--
+	}
+	return out[:cut] + mark
 }

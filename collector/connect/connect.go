@@ -12,7 +12,6 @@ import (
 	"slices"
 	"strings"
 	"sync"
-	"unicode/utf8"
 
 	"github.com/prometheus/common/model"
 
@@ -37,7 +36,7 @@ type Options struct {
 
 // Collector collects one Kafka Connect cluster through a worker's REST API.
 type Collector struct {
-	rest  *restClient
+	rest  *httpclient.Fetcher
 	descs *descs
 }
 
@@ -45,15 +44,7 @@ type Collector struct {
 // cfg's HTTP settings name (passwords, certificates) unless opts.Client is
 // given.
 func New(cfg *Config, opts Options) (*Collector, error) {
-	client := opts.Client
-	if client == nil {
-		var err error
-		client, err = httpclient.New(cfg.HTTP, 0)
-		if err != nil {
-			return nil, fmt.Errorf("kafka_connect %q: %w", cfg.Name, err)
-		}
-	}
-	rest, err := newRESTClient(cfg.URL, client, int64(cfg.BodySizeLimit), cmp.Or(cfg.MaxConcurrentRequests, DefaultConfig.MaxConcurrentRequests))
+	rest, err := cfg.NewFetcher(opts.Client, cmp.Or(cfg.MaxConcurrentRequests, DefaultConfig.MaxConcurrentRequests))
 	if err != nil {
 		return nil, fmt.Errorf("kafka_connect %q: %w", cfg.Name, err)
 	}
@@ -65,7 +56,7 @@ func New(cfg *Config, opts Options) (*Collector, error) {
 // fails the round; any other failure makes it partial, keeping what was
 // read.
 func (c *Collector) Collect(ctx context.Context, b *collector.Batch) error {
-	errs := &errList{}
+	errs := &collector.Errors{Max: maxReportedErrors}
 	conns, err := c.connectors(ctx, errs)
 	if err != nil {
 		return fmt.Errorf("list connectors: %w", err)
@@ -84,7 +75,7 @@ func (c *Collector) Collect(ctx context.Context, b *collector.Batch) error {
 	}
 	b.Emit(c.descs.connectorCount, float64(len(conns)), "aggregate")
 	b.Emit(c.descs.taskTotal, float64(tasks), "aggregate")
-	return errs.err()
+	return errs.Partial()
 }
 
 // connector is what a round learned about one connector.
@@ -98,9 +89,9 @@ type connector struct {
 // connectors lists the connectors, expanded with their status and info.
 // Workers older than Kafka 2.3 ignore expand and answer a list of names;
 // their status and info are then read one connector at a time.
-func (c *Collector) connectors(ctx context.Context, errs *errList) ([]*connector, error) {
+func (c *Collector) connectors(ctx context.Context, errs *collector.Errors) ([]*connector, error) {
 	var raw json.RawMessage
-	if err := c.rest.get(ctx, "/connectors?expand=status&expand=info", &raw); err != nil {
+	if err := c.rest.GetJSON(ctx, "/connectors?expand=status&expand=info", &raw); err != nil {
 		return nil, err
 	}
 	var conns []*connector
@@ -130,16 +121,16 @@ func (c *Collector) connectors(ctx context.Context, errs *errList) ([]*connector
 			path := "/connectors/" + url.PathEscape(name)
 			wg.Go(func() {
 				var s status
-				if err := c.rest.get(ctx, path+"/status", &s); err != nil {
-					errs.add(fmt.Errorf("connector %q: fetch status: %w", name, err))
+				if err := c.rest.GetJSON(ctx, path+"/status", &s); err != nil {
+					errs.Add(fmt.Errorf("connector %q: fetch status: %w", name, err))
 					return
 				}
 				cn.status = &s
 			})
 			wg.Go(func() {
 				var in info
-				if err := c.rest.get(ctx, path, &in); err != nil {
-					errs.add(fmt.Errorf("connector %q: fetch configuration: %w", name, err))
+				if err := c.rest.GetJSON(ctx, path, &in); err != nil {
+					errs.Add(fmt.Errorf("connector %q: fetch configuration: %w", name, err))
 					return
 				}
 				cn.info = &in
@@ -155,18 +146,18 @@ func (c *Collector) connectors(ctx context.Context, errs *errList) ([]*connector
 // topics reads the topics a connector has used (KIP-558, Kafka 2.5 and
 // later). Where the endpoint is missing (404) or topic tracking is disabled
 // (403), or it fails, a sink connector's configured topics are used.
-func (c *Collector) topics(ctx context.Context, cn *connector, errs *errList) {
+func (c *Collector) topics(ctx context.Context, cn *connector, errs *collector.Errors) {
 	var resp map[string]struct {
 		Topics []string `json:"topics"`
 	}
-	err := c.rest.get(ctx, "/connectors/"+url.PathEscape(cn.name)+"/topics", &resp)
+	err := c.rest.GetJSON(ctx, "/connectors/"+url.PathEscape(cn.name)+"/topics", &resp)
 	switch {
 	case err == nil:
 		cn.topics = slices.Sorted(slices.Values(resp[cn.name].Topics))
 		return
-	case isStatus(err, http.StatusNotFound, http.StatusForbidden):
+	case httpclient.IsStatus(err, http.StatusNotFound, http.StatusForbidden):
 	default:
-		errs.add(fmt.Errorf("connector %q: fetch topics: %w", cn.name, err))
+		errs.Add(fmt.Errorf("connector %q: fetch topics: %w", cn.name, err))
 	}
 	if cn.info != nil && cn.connectorType() == "sink" {
 		for t := range strings.SplitSeq(cn.info.Config["topics"], ",") {
@@ -257,35 +248,7 @@ func summarizeTrace(trace string) string {
 	if cause != "" && cause != first {
 		first += " | caused by: " + cause
 	}
-	return sanitize(first, maxTraceLabel)
-}
-
-// sanitize makes s a reasonable label value: control characters become
-// spaces, runs of spaces collapse, and the result is cut to at most max
-// bytes on a rune boundary, with "..." marking the cut.
-func sanitize(s string, max int) string {
-	var sb strings.Builder
-	space := false
-	for _, r := range s {
-		if r == utf8.RuneError || r < ' ' || r == 0x7f || r == ' ' {
-			if !space && sb.Len() > 0 {
-				sb.WriteByte(' ')
-			}
-			space = true
-			continue
-		}
-		space = false
-		sb.WriteRune(r)
-	}
-	out := strings.TrimSpace(sb.String())
-	if len(out) <= max {
-		return out
-	}
-	cut := max - len("...")
-	for cut > 0 && !utf8.RuneStart(out[cut]) {
-		cut--
-	}
-	return out[:cut] + "..."
+	return collector.SanitizeLabelValue(first, maxTraceLabel)
 }
 
 // The types below decode the Connect REST API's answers.
@@ -356,31 +319,4 @@ func newDescs() *descs {
 	d.taskCount["total"] = collector.NewDesc("kafka_connect_connect_worker_metrics_connector_total_task_count",
 		"Number of the connector's tasks, over the whole cluster.", g, "connector")
 	return d
-}
-
-// errList collects the failures of a round from concurrent fetches.
-type errList struct {
-	mu   sync.Mutex
-	errs []error
-}
-
-func (l *errList) add(err error) {
-	l.mu.Lock()
-	l.errs = append(l.errs, err)
-	l.mu.Unlock()
-}
-
-// err returns nil, or a collector.PartialError spelling out the first
-// failures and counting the others.
-func (l *errList) err() error {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if len(l.errs) == 0 {
-		return nil
-	}
-	errs := l.errs
-	if len(errs) > maxReportedErrors {
-		errs = append(slices.Clone(errs[:maxReportedErrors]), fmt.Errorf("and %d more failures", len(l.errs)-maxReportedErrors))
-	}
-	return collector.Partial(errors.Join(errs...))
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/alecthomas/units"
 
 	"github.com/pipewatch/pipewatch/collector"
+	"github.com/pipewatch/pipewatch/internal/golden"
 )
 
 // fakeWorker is a Connect worker's REST API answering from the expanded
@@ -142,7 +143,7 @@ func TestCollectGolden(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	checkGolden(t, "connect.golden", render(b))
+	golden.Check(t, "testdata/connect.golden", golden.Render(b))
 }
 
 // TestCollectLegacyWorker: a worker without expand gives the same series,
@@ -169,10 +170,10 @@ func TestCollectLegacyWorker(t *testing.T) {
 		}
 		return strings.Join(keep, "\n")
 	}
-	if g, w := withoutTopics(render(got)), withoutTopics(render(want)); g != w {
-		t.Errorf("legacy worker differs:\n%s", diffLines(w, g))
+	if g, w := withoutTopics(golden.Render(got)), withoutTopics(golden.Render(want)); g != w {
+		t.Errorf("legacy worker differs:\n%s", golden.Diff(w, g))
 	}
-	topics := render(got, "pipewatch_stream_job_topic_info")
+	topics := golden.Render(got, "pipewatch_stream_job_topic_info")
 	for _, want := range []string{
 		`{component="io.confluent.connect.elasticsearch.ElasticsearchSinkConnector", consumergroup="connect-es-sink-logs", direction="in", job_name="es-sink-logs", system="kafka_connect", topic="app.audit"} 1`,
 		`{component="io.confluent.connect.hdfs.HdfsSinkConnector", consumergroup="hdfs-clicks", direction="in", job_name="hdfs-sink-clicks", system="kafka_connect", topic="clicks"} 1`,
@@ -250,7 +251,7 @@ func TestCollectKeepsTheRestWhenPartsFail(t *testing.T) {
 			if !collector.IsPartial(err) || !strings.Contains(err.Error(), tc.wantErr) {
 				t.Fatalf("err = %v, want a partial error containing %q", err, tc.wantErr)
 			}
-			got := render(b)
+			got := golden.Render(b)
 			if !strings.Contains(got, tc.want) {
 				t.Errorf("missing %s", tc.want)
 			}

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/pipewatch/pipewatch/collector"
+	"github.com/pipewatch/pipewatch/collector/httpclient"
 )
 
 // thirteenNodes returns a nodes stats response of 13 nodes, each a copy of
@@ -80,7 +81,7 @@ func BenchmarkCollectNodes13(b *testing.B) {
 // 13-node response alone, without HTTP.
 func BenchmarkDecodeEmitNodes13(b *testing.B) {
 	body := thirteenNodes(b)
-	c, err := New(&Config{URL: "http://localhost:9200", JVMMetrics: true}, Options{})
+	c, err := New(&Config{TargetConfig: httpclient.TargetConfig{URL: "http://localhost:9200"}, JVMMetrics: true}, Options{})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -15,11 +14,12 @@ import (
 	"github.com/pipewatch/pipewatch/collector"
 	"github.com/pipewatch/pipewatch/collector/httpclient"
 	"github.com/pipewatch/pipewatch/collector/jvm"
+	"github.com/pipewatch/pipewatch/config/configerr"
 )
 
 // DefaultBodySizeLimit bounds each response body when the configured limit
 // is 0.
-const DefaultBodySizeLimit = 10 << 20
+const DefaultBodySizeLimit = httpclient.DefaultBodySizeLimit
 
 // Options are the dependencies of a Collector.
 type Options struct {
@@ -66,7 +66,7 @@ type Collector struct {
 // is set it builds the HTTP client from cfg.HTTP, reading the files that
 // names (passwords, API keys, certificates).
 func New(cfg *Config, opts Options) (*Collector, error) {
-	if err := checkURL(cfg.URL); err != nil {
+	if err := configerr.CheckBaseURL(cfg.URL); err != nil {
 		return nil, fmt.Errorf("elasticsearch url: %w", err)
 	}
 	base, err := url.Parse(cfg.URL)
@@ -269,28 +269,15 @@ func clusterName(r *responses, out [numEndpoints]outcome) string {
 // the error says which they were.
 func (c *Collector) get(ctx context.Context, ep endpoint, v any) outcome {
 	path := c.paths[ep]
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.urls[ep], nil)
+	resp, err := httpclient.Get(ctx, c.client, c.urls[ep], "application/json")
 	if err != nil {
-		return outcome{err: fmt.Errorf("build request for %s: %w", path, err)}
-	}
-	req.Header.Set("Accept", "application/json")
-	req.Header.Set("User-Agent", "pipewatch")
-	resp, err := c.client.Do(req)
-	if err != nil {
-		return outcome{err: fmt.Errorf("get %s: %w", path, unwrapURLError(err))}
+		return outcome{err: fmt.Errorf("get %s: %w", path, err)}
 	}
 	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 4096))
-		return outcome{err: fmt.Errorf("get %s: server returned HTTP status %s", path, resp.Status)}
-	}
-	buf, err := readAll(c.bufs[ep][:0], io.LimitReader(resp.Body, c.limit+1))
+	buf, err := httpclient.ReadBody(resp.Body, c.bufs[ep][:0], c.limit)
 	c.bufs[ep] = buf
 	if err != nil {
 		return outcome{err: fmt.Errorf("read body of %s: %w", path, err)}
-	}
-	if int64(len(buf)) > c.limit {
-		return outcome{err: fmt.Errorf("read body of %s: body exceeds the limit of %d bytes", path, c.limit)}
 	}
 	if err := json.Unmarshal(buf, v); err != nil {
 		var typeErr *json.UnmarshalTypeError
@@ -301,31 +288,4 @@ func (c *Collector) get(ctx context.Context, ep endpoint, v any) outcome {
 		return outcome{err: fmt.Errorf("decode %s: %w", path, err)}
 	}
 	return outcome{usable: true}
-}
-
-// unwrapURLError drops the *url.Error wrapper, whose message repeats the
-// whole URL.
-func unwrapURLError(err error) error {
-	var uerr *url.Error
-	if errors.As(err, &uerr) {
-		return uerr.Err
-	}
-	return err
-}
-
-// readAll is io.ReadAll into a reused buffer.
-func readAll(buf []byte, r io.Reader) ([]byte, error) {
-	for {
-		if len(buf) == cap(buf) {
-			buf = append(buf, 0)[:len(buf)]
-		}
-		n, err := r.Read(buf[len(buf):cap(buf)])
-		buf = buf[:len(buf)+n]
-		if errors.Is(err, io.EOF) {
-			return buf, nil
-		}
-		if err != nil {
-			return buf, err
-		}
-	}
 }

@@ -2,6 +2,8 @@ package elasticsearch
 
 import (
 	"testing"
+
+	"github.com/pipewatch/pipewatch/internal/golden"
 )
 
 // TestCollectGolden collects every scenario of real captured responses
@@ -14,7 +16,7 @@ func TestCollectGolden(t *testing.T) {
 			if err != nil {
 				t.Fatalf("collect: %v", err)
 			}
-			checkGolden(t, sc.name+".prom", got.golden())
+			golden.Check(t, "testdata/golden/"+sc.name+".prom", got.golden())
 		})
 	}
 }

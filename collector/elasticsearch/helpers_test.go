@@ -2,7 +2,6 @@ package elasticsearch
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"maps"
 	"math"
@@ -20,8 +19,6 @@ import (
 
 	"github.com/pipewatch/pipewatch/collector"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files in testdata/golden")
 
 // scenario is a set of real captured responses, one per endpoint, served as
 // one cluster. Responses of different captures are combined where a
@@ -182,53 +179,4 @@ func formatValue(v float64) string {
 		return "NaN"
 	}
 	return strconv.FormatFloat(v, 'g', -1, 64)
-}
-
-// checkGolden compares got with testdata/golden/<name>, rewriting it with
-// -update.
-func checkGolden(t *testing.T, name, got string) {
-	t.Helper()
-	path := filepath.Join("testdata", "golden", name)
-	if *update {
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("read golden file (run with -update to create it): %v", err)
-	}
-	if string(want) != got {
-		t.Errorf("output differs from %s (run with -update to accept):\n%s", path, lineDiff(string(want), got))
-	}
-}
-
-// lineDiff lists the lines only in want (-) and only in got (+).
-func lineDiff(want, got string) string {
-	w, g := map[string]bool{}, map[string]bool{}
-	for _, l := range strings.Split(want, "\n") {
-		w[l] = true
-	}
-	for _, l := range strings.Split(got, "\n") {
-		g[l] = true
-	}
-	var out []string
-	for _, l := range slices.Sorted(maps.Keys(w)) {
-		if !g[l] {
-			out = append(out, "- "+l)
-		}
-	}
-	for _, l := range slices.Sorted(maps.Keys(g)) {
-		if !w[l] {
-			out = append(out, "+ "+l)
-		}
-	}
-	if len(out) > 40 {
-		out = append(out[:40], fmt.Sprintf("... and %d more", len(out)-40))
-	}
-	return strings.Join(out, "\n")
 }

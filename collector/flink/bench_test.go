@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/pipewatch/pipewatch/collector"
+	"github.com/pipewatch/pipewatch/internal/golden"
 )
 
 // newLargeFlink builds a cluster of jobs from the real captures: each job is
@@ -157,7 +158,7 @@ func TestLargeClusterRound(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got := render(b, "pipewatch_stream_job_topic_info", "flink_taskmanager_job_task_operator_KafkaSourceReader_topic_partition_currentOffset")
+	got := golden.Render(b, "pipewatch_stream_job_topic_info", "flink_taskmanager_job_task_operator_KafkaSourceReader_topic_partition_currentOffset")
 	if n := strings.Count(got, "pipewatch_stream_job_topic_info{"); n != 50 {
 		t.Errorf("%d topic info series, want 50", n)
 	}

@@ -49,7 +49,7 @@ type Options struct {
 
 // Collector collects one Flink cluster through its REST API.
 type Collector struct {
-	rest  *restClient
+	rest  *httpclient.Fetcher
 	now   func() time.Time
 	descs *descs
 	jvm   *jvm.Emitter
@@ -64,15 +64,7 @@ type Collector struct {
 // cfg's HTTP settings name (passwords, certificates) unless opts.Client is
 // given.
 func New(cfg *Config, opts Options) (*Collector, error) {
-	client := opts.Client
-	if client == nil {
-		var err error
-		client, err = httpclient.New(cfg.HTTP, 0)
-		if err != nil {
-			return nil, fmt.Errorf("flink %q: %w", cfg.Name, err)
-		}
-	}
-	rest, err := newRESTClient(cfg.URL, client, int64(cfg.BodySizeLimit), cmp.Or(cfg.MaxConcurrentRequests, DefaultConfig.MaxConcurrentRequests))
+	rest, err := cfg.NewFetcher(opts.Client, cmp.Or(cfg.MaxConcurrentRequests, DefaultConfig.MaxConcurrentRequests))
 	if err != nil {
 		return nil, fmt.Errorf("flink %q: %w", cfg.Name, err)
 	}
@@ -98,14 +90,14 @@ func (c *Collector) Collect(ctx context.Context, b *collector.Batch) error {
 	c.mu.Lock()
 	c.round++
 	c.mu.Unlock()
-	r := &round{c: c, errs: &errList{}}
+	r := &round{c: c, errs: &collector.Errors{Max: maxReportedErrors}}
 
 	// The JobManager and TaskManagers are read while the job list is.
 	var wg sync.WaitGroup
 	wg.Go(func() { r.jm = c.component(ctx, r, "jobmanager", "", "/jobmanager/metrics") })
 	wg.Go(func() { r.collectTaskManagers(ctx) })
 	var ov overview
-	err := c.rest.get(ctx, "/jobs/overview", &ov)
+	err := c.rest.GetJSON(ctx, "/jobs/overview", &ov)
 	if err == nil && ov.Jobs == nil {
 		err = errors.New("decode body of /jobs/overview: no jobs field")
 	}
@@ -130,13 +122,13 @@ func (c *Collector) Collect(ctx context.Context, b *collector.Batch) error {
 
 	r.emit(b)
 	c.prune()
-	return r.errs.err()
+	return r.errs.Partial()
 }
 
 // round holds what one collection read.
 type round struct {
 	c    *Collector
-	errs *errList
+	errs *collector.Errors
 	jobs []*jobResult
 	jm   *componentResult
 	tms  []*componentResult
@@ -170,12 +162,12 @@ func (r *round) collectJob(ctx context.Context, j *jobResult) {
 	c := r.c
 	id := url.PathEscape(j.job.ID)
 	fail := func(what string, err error) {
-		r.errs.add(fmt.Errorf("job %q (%s): %s: %w", j.job.Name, j.job.ID, what, err))
+		r.errs.Add(fmt.Errorf("job %q (%s): %s: %w", j.job.Name, j.job.ID, what, err))
 	}
 	var wg sync.WaitGroup
 	wg.Go(func() {
 		var d jobDetail
-		if err := c.rest.get(ctx, "/jobs/"+id, &d); err != nil {
+		if err := c.rest.GetJSON(ctx, "/jobs/"+id, &d); err != nil {
 			fail("fetch details", err)
 			return
 		}
@@ -199,13 +191,13 @@ func (r *round) collectJob(ctx context.Context, j *jobResult) {
 		vwg.Wait()
 	})
 	wg.Go(func() {
-		if err := c.rest.get(ctx, "/jobs/"+id+"/metrics"+jobMetricsQuery, &j.metrics); err != nil {
+		if err := c.rest.GetJSON(ctx, "/jobs/"+id+"/metrics"+jobMetricsQuery, &j.metrics); err != nil {
 			fail("fetch job metrics", err)
 		}
 	})
 	wg.Go(func() {
 		var cp checkpoints
-		if err := c.rest.get(ctx, "/jobs/"+id+"/checkpoints", &cp); err != nil {
+		if err := c.rest.GetJSON(ctx, "/jobs/"+id+"/checkpoints", &cp); err != nil {
 			fail("fetch checkpoints", err)
 			return
 		}
@@ -227,12 +219,12 @@ var jobMetricsQuery = func() string {
 // collectTaskManagers lists the TaskManagers, then reads each one's metrics.
 func (r *round) collectTaskManagers(ctx context.Context) {
 	var tms taskManagers
-	err := r.c.rest.get(ctx, "/taskmanagers", &tms)
+	err := r.c.rest.GetJSON(ctx, "/taskmanagers", &tms)
 	if err == nil && tms.TaskManagers == nil {
 		err = errors.New("no taskmanagers field")
 	}
 	if err != nil {
-		r.errs.add(fmt.Errorf("list taskmanagers: %w", err))
+		r.errs.Add(fmt.Errorf("list taskmanagers: %w", err))
 		return
 	}
 	list := slices.Clone(*tms.TaskManagers)
@@ -259,13 +251,13 @@ func (c *Collector) component(ctx context.Context, r *round, kind, tmID, path st
 	}
 	e, err := c.idList(ctx, kind+"\xff"+tmID, path, func(id string) (boundMetric, bool) { return c.classifyComponent(kind, id) })
 	if err != nil {
-		r.errs.add(fmt.Errorf("%s: list metrics: %w", name, err))
+		r.errs.Add(fmt.Errorf("%s: list metrics: %w", name, err))
 		return cr
 	}
 	for _, q := range e.queries {
 		var vals []metricValue
-		if err := c.rest.get(ctx, path+q, &vals); err != nil {
-			r.errs.add(fmt.Errorf("%s: fetch metrics: %w", name, err))
+		if err := c.rest.GetJSON(ctx, path+q, &vals); err != nil {
+			r.errs.Add(fmt.Errorf("%s: fetch metrics: %w", name, err))
 			return cr
 		}
 		cr.values = append(cr.values, vals...)
@@ -286,7 +278,7 @@ func (c *Collector) vertexMetrics(ctx context.Context, jobID, vertexID string) (
 	vr := &vertexResult{entry: e}
 	for _, q := range e.queries {
 		var vals []aggValue
-		if err := c.rest.get(ctx, path+q+"&agg=min,max,sum", &vals); err != nil {
+		if err := c.rest.GetJSON(ctx, path+q+"&agg=min,max,sum", &vals); err != nil {
 			return nil, err
 		}
 		if len(vals) == 0 {
@@ -336,7 +328,7 @@ func (c *Collector) idList(ctx context.Context, key, path string, classify func(
 	c.mu.Unlock()
 
 	var list idListing
-	if err := c.rest.get(ctx, path, &list); err != nil {
+	if err := c.rest.GetJSON(ctx, path, &list); err != nil {
 		return nil, err
 	}
 	e = &idEntry{at: now, round: round, metrics: make(map[string]boundMetric)}
@@ -549,7 +541,7 @@ func (r *round) emitJobMetrics(b *collector.Batch, j *jobResult) {
 		if !ok {
 			continue
 		}
-		if v, ok := parseValue(s); ok {
+		if v, ok := httpclient.ParseValue(s); ok {
 			b.Emit(md.desc, v, j.job.ID, j.job.Name)
 		}
 	}
@@ -568,7 +560,7 @@ func (r *round) emitComponent(b *collector.Batch, cr *componentResult) {
 		if !ok {
 			continue
 		}
-		v, ok := parseValue(mv.Value)
+		v, ok := httpclient.ParseValue(mv.Value)
 		if !ok {
 			continue
 		}
@@ -650,31 +642,4 @@ func addJVM(s *jvm.Stats, gcs map[string]*jvm.GC, id string, v float64) {
 			g.Seconds = v / 1000
 		}
 	}
-}
-
-// errList collects the failures of a round from concurrent fetches.
-type errList struct {
-	mu   sync.Mutex
-	errs []error
-}
-
-func (l *errList) add(err error) {
-	l.mu.Lock()
-	l.errs = append(l.errs, err)
-	l.mu.Unlock()
-}
-
-// err returns nil, or a collector.PartialError spelling out the first
-// failures and counting the others.
-func (l *errList) err() error {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if len(l.errs) == 0 {
-		return nil
-	}
-	errs := l.errs
-	if len(errs) > maxReportedErrors {
-		errs = append(slices.Clone(errs[:maxReportedErrors]), fmt.Errorf("and %d more failures", len(l.errs)-maxReportedErrors))
-	}
-	return collector.Partial(errors.Join(errs...))
 }

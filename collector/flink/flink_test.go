@@ -14,6 +14,7 @@ import (
 	"github.com/alecthomas/units"
 
 	"github.com/pipewatch/pipewatch/collector"
+	"github.com/pipewatch/pipewatch/internal/golden"
 )
 
 // fixedNow is the clock of the tests: an hour after the fixture's capture.
@@ -48,7 +49,7 @@ func TestCollectGolden(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	checkGolden(t, "flink.golden", render(b))
+	golden.Check(t, "testdata/flink.golden", golden.Render(b))
 }
 
 func TestCollectKafkaSourceGolden(t *testing.T) {
@@ -65,7 +66,7 @@ func TestCollectKafkaSourceGolden(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	checkGolden(t, "kafka.golden", render(b, "flink_taskmanager_job_task", "pipewatch_"))
+	golden.Check(t, "testdata/kafka.golden", golden.Render(b, "flink_taskmanager_job_task", "pipewatch_"))
 }
 
 func TestCollectRejectsBadJobList(t *testing.T) {
@@ -159,7 +160,7 @@ func TestCollectKeepsTheRestWhenPartsFail(t *testing.T) {
 			if !collector.IsPartial(err) || !strings.Contains(err.Error(), tc.wantErr) {
 				t.Fatalf("err = %v, want a partial error containing %q", err, tc.wantErr)
 			}
-			got := render(b)
+			got := golden.Render(b)
 			if !strings.Contains(got, tc.want) {
 				t.Errorf("missing %s", tc.want)
 			}
@@ -185,7 +186,7 @@ func TestCollectSkipsDetailsOfFinishedJobs(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := render(b); !strings.Contains(got, `state="FINISHED"} 1`) {
+	if got := golden.Render(b); !strings.Contains(got, `state="FINISHED"} 1`) {
 		t.Errorf("the finished state is missing:\n%s", got)
 	}
 }
@@ -242,7 +243,7 @@ func TestVanishedMetricInvalidatesTheList(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if strings.Contains(render(b), "flink_taskmanager_job_task_numRecordsIn{") {
+	if strings.Contains(golden.Render(b), "flink_taskmanager_job_task_numRecordsIn{") {
 		t.Errorf("values were reported although Flink answered none")
 	}
 	lists := f.lists.Load()
@@ -253,7 +254,7 @@ func TestVanishedMetricInvalidatesTheList(t *testing.T) {
 	if f.lists.Load() == lists {
 		t.Errorf("the vertex was not listed again")
 	}
-	if !strings.Contains(render(b), "flink_taskmanager_job_task_numRecordsIn{") {
+	if !strings.Contains(golden.Render(b), "flink_taskmanager_job_task_numRecordsIn{") {
 		t.Errorf("metrics did not come back after listing again")
 	}
 }

@@ -1,6 +1,18 @@
 // Package httpclient builds the HTTP clients that pipewatch's collectors use
 // to talk to targets (Elasticsearch, Flink, Spark, /metrics endpoints, ...),
-// from a Config that target configurations inline into their own YAML.
+// from a Config that target configurations inline into their own YAML, and
+// holds what those collectors share besides the client:
+//
+//   - TargetConfig, the settings every HTTP target has (name, URL,
+//     schedule, labels, body size limit and the client Config), which a
+//     component's configuration embeds with `yaml:",inline"`;
+//   - Get, CheckStatus and ReadBody, the steps of a request whose answer is
+//     bounded by a size limit, with StatusError for a status other than 200
+//     OK;
+//   - Fetcher, which gets JSON documents from one REST API with a bounded
+//     body and a bounded number of requests in flight;
+//   - Number and ParseValue, lenient decoding of the numbers that REST APIs
+//     send as numbers, strings or booleans.
 //
 // A Config names at most one way to authenticate (basic_auth,
 // bearer_token_file or api_key_file), TLS settings and extra headers. All

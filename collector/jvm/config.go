@@ -2,11 +2,8 @@ package jvm
 
 import (
 	"errors"
-	"fmt"
-	"net/url"
 	"path/filepath"
 
-	"github.com/alecthomas/units"
 	"github.com/prometheus/common/model"
 	"gopkg.in/yaml.v3"
 
@@ -19,7 +16,7 @@ import (
 // zero so that package config can tell them unset and inherit the global
 // values.
 var DefaultJolokiaConfig = JolokiaConfig{
-	BodySizeLimit: 10 * units.MiB,
+	TargetConfig: httpclient.DefaultTargetConfig,
 }
 
 // JolokiaConfig configures one JVM reached through a Jolokia agent (HTTP and
@@ -27,26 +24,14 @@ var DefaultJolokiaConfig = JolokiaConfig{
 // the configuration file:
 //
 //	jolokia: [{name: app, url: "http://app:8778/jolokia/"}]
+//
+// Its keys are those of every HTTP target (see httpclient.TargetConfig):
+// name (series get job="jolokia/<name>"), url, the schedule, labels,
+// body_size_limit and the HTTP client settings. The URL is the agent's
+// base URL, to which bulk read requests are POSTed; unlike the base
+// address of a REST API it may carry a query.
 type JolokiaConfig struct {
-	// Name identifies the JVM; its series get job="jolokia/<name>".
-	Name string `yaml:"name"`
-	// URL is the agent's base URL, to which bulk read requests are POSTed.
-	URL string `yaml:"url"`
-	// CollectInterval is how often the JVM is read; zero means the global
-	// collect_interval, which package config fills in before calling
-	// Validate.
-	CollectInterval model.Duration `yaml:"collect_interval,omitempty"`
-	// CollectTimeout bounds one collection; zero means the global
-	// collect_timeout, capped at CollectInterval.
-	CollectTimeout model.Duration `yaml:"collect_timeout,omitempty"`
-	// Labels are added to every series of the target.
-	Labels map[string]string `yaml:"labels,omitempty"`
-	// BodySizeLimit is the largest accepted response body; a larger
-	// response fails the round.
-	BodySizeLimit units.Base2Bytes `yaml:"body_size_limit,omitempty"`
-	// HTTP configures authentication, TLS and headers; its keys are written
-	// next to the target's own.
-	HTTP httpclient.Config `yaml:",inline"`
+	httpclient.TargetConfig `yaml:",inline"`
 }
 
 // UnmarshalYAML applies DefaultJolokiaConfig, then the keys of value.
@@ -56,27 +41,12 @@ func (c *JolokiaConfig) UnmarshalYAML(value *yaml.Node) error {
 	return value.Decode((*plain)(c))
 }
 
-// SetDirectory makes the relative file paths in c relative to dir, the
-// directory of the configuration file c was read from.
-func (c *JolokiaConfig) SetDirectory(dir string) { c.HTTP.SetDirectory(dir) }
-
-// Validate reports every problem with c: the name, the URL (http or https,
-// with a host and without credentials, which belong in basic_auth), the
-// schedule (interval at least 1s, 0 < timeout <= interval), label names, a
-// non-positive body size limit and the HTTP client settings. Errors carry
-// field paths relative to the target (see package configerr).
+// Validate reports every problem with c: those of the target settings (see
+// httpclient.TargetConfig.ValidateWith), with the URL checked by
+// configerr.CheckURL. Errors carry field paths relative to the target (see
+// package configerr).
 func (c JolokiaConfig) Validate() error {
-	errs := []error{
-		configerr.CheckName(c.Name),
-		configerr.Field("url", checkURL(c.URL)),
-		configerr.CheckSchedule(c.CollectInterval, c.CollectTimeout),
-		configerr.Field("labels", configerr.CheckLabels(c.Labels)),
-		c.HTTP.Validate(),
-	}
-	if c.BodySizeLimit <= 0 {
-		errs = append(errs, configerr.Fieldf("body_size_limit", "must be greater than 0"))
-	}
-	return errors.Join(errs...)
+	return c.ValidateWith(configerr.CheckURL)
 }
 
 // DefaultHSPerfDir is where HotSpot keeps perf-data files on Linux, whatever
@@ -145,29 +115,4 @@ func (c HSPerfConfig) Validate() error {
 		configerr.Field("labels", configerr.CheckLabels(c.Labels)),
 	)
 	return errors.Join(errs...)
-}
-
-// checkURL validates a target URL. Messages never repeat the URL, which may
-// hold credentials.
-func checkURL(s string) error {
-	if s == "" {
-		return errors.New("must be set")
-	}
-	u, err := url.Parse(s)
-	if err != nil {
-		var uerr *url.Error
-		if errors.As(err, &uerr) {
-			err = uerr.Err
-		}
-		return fmt.Errorf("parse URL: %w", err)
-	}
-	switch {
-	case u.User != nil:
-		return errors.New("must not contain credentials: use basic_auth")
-	case u.Scheme != "http" && u.Scheme != "https":
-		return fmt.Errorf("scheme %q must be http or https", u.Scheme)
-	case u.Host == "":
-		return errors.New("must have a host")
-	}
-	return nil
 }

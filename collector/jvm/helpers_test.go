@@ -1,11 +1,8 @@
 package jvm
 
 import (
-	"flag"
 	"fmt"
 	"maps"
-	"os"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -16,8 +13,6 @@ import (
 
 	"github.com/pipewatch/pipewatch/collector"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files in testdata/golden")
 
 // render returns the batch as sorted "# TYPE" lines and samples.
 func render(t *testing.T, b *collector.Batch) string {
@@ -45,29 +40,6 @@ func render(t *testing.T, b *collector.Batch) string {
 		head = append(head, fmt.Sprintf("# TYPE %s %s", name, types[name]))
 	}
 	return strings.Join(append(head, lines...), "\n") + "\n"
-}
-
-// checkGolden compares got with testdata/golden/<name>, rewriting it with
-// -update.
-func checkGolden(t *testing.T, name, got string) {
-	t.Helper()
-	path := filepath.Join("testdata", "golden", name)
-	if *update {
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("read golden file (run with -update to create it): %v", err)
-	}
-	if string(want) != got {
-		t.Errorf("output differs from %s (run with -update to accept)\n--- want\n%s\n--- got\n%s", path, want, got)
-	}
 }
 
 // samples returns the values of the batch's series named name whose

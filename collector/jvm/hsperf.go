@@ -1,6 +1,7 @@
 package jvm
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -45,7 +46,7 @@ type HSPerf struct {
 	logger   *slog.Logger
 	emitter  *Emitter
 	stats    Stats
-	buf      []byte
+	buf      bytes.Buffer // reused between files
 }
 
 // NewHSPerf returns a collector for the JVMs whose perf-data files are in
@@ -146,14 +147,12 @@ func (h *HSPerf) read(path string) ([]byte, error) {
 		return nil, err
 	}
 	defer f.Close()
-	h.buf = h.buf[:0]
-	buf, err := readAll(h.buf, io.LimitReader(f, maxPerfDataSize+1))
-	h.buf = buf
-	if err != nil {
+	h.buf.Reset()
+	if _, err := h.buf.ReadFrom(io.LimitReader(f, maxPerfDataSize+1)); err != nil {
 		return nil, err
 	}
-	if len(buf) > maxPerfDataSize {
+	if h.buf.Len() > maxPerfDataSize {
 		return nil, fmt.Errorf("file exceeds %d bytes", maxPerfDataSize)
 	}
-	return buf, nil
+	return h.buf.Bytes(), nil
 }

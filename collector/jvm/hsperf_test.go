@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/pipewatch/pipewatch/collector"
+	"github.com/pipewatch/pipewatch/internal/golden"
 )
 
 func readFixture(t testing.TB) []byte {
@@ -142,7 +143,7 @@ func TestHSPerfGolden(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	checkGolden(t, "hsperf-g1-jdk17.prom", render(t, b))
+	golden.Check(t, "testdata/golden/hsperf-g1-jdk17.prom", render(t, b))
 }
 
 func TestHSPerfSkipsAndFailures(t *testing.T) {

@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"math"
 	"net/http"
 	"slices"
@@ -15,10 +14,11 @@ import (
 
 	"github.com/pipewatch/pipewatch/collector"
 	"github.com/pipewatch/pipewatch/collector/httpclient"
+	"github.com/pipewatch/pipewatch/config/configerr"
 )
 
 // DefaultBodySizeLimit bounds a response body when the configured limit is 0.
-const DefaultBodySizeLimit = 10 << 20
+const DefaultBodySizeLimit = httpclient.DefaultBodySizeLimit
 
 // The reads of one Jolokia round, in the order of jolokiaRequest.
 const (
@@ -76,7 +76,7 @@ type Jolokia struct {
 // opts.Client is set it builds the HTTP client from cfg.HTTP, reading the
 // files that names (passwords, keys, certificates).
 func NewJolokia(cfg *JolokiaConfig, opts JolokiaOptions) (*Jolokia, error) {
-	if err := checkURL(cfg.URL); err != nil {
+	if err := configerr.CheckURL(cfg.URL); err != nil {
 		return nil, fmt.Errorf("jolokia url: %w", err)
 	}
 	client := opts.Client
@@ -256,17 +256,13 @@ func (j *Jolokia) post(ctx context.Context) ([]byte, error) {
 		return nil, fmt.Errorf("post to jolokia: %w", err)
 	}
 	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 4096))
-		return nil, fmt.Errorf("post to jolokia: server returned HTTP status %s", resp.Status)
+	if err := httpclient.CheckStatus(resp); err != nil {
+		return nil, fmt.Errorf("post to jolokia: %w", err)
 	}
-	buf, err := readAll(j.buf[:0], io.LimitReader(resp.Body, j.limit+1))
+	buf, err := httpclient.ReadBody(resp.Body, j.buf[:0], j.limit)
 	j.buf = buf
 	if err != nil {
 		return nil, fmt.Errorf("read jolokia response: %w", err)
-	}
-	if int64(len(buf)) > j.limit {
-		return nil, fmt.Errorf("read jolokia response: body exceeds the limit of %d bytes", j.limit)
 	}
 	return buf, nil
 }
@@ -323,21 +319,4 @@ func truncate(s string) string {
 		return s[:maxLen] + "..."
 	}
 	return s
-}
-
-// readAll is io.ReadAll into a reused buffer.
-func readAll(buf []byte, r io.Reader) ([]byte, error) {
-	for {
-		if len(buf) == cap(buf) {
-			buf = append(buf, 0)[:len(buf)]
-		}
-		n, err := r.Read(buf[len(buf):cap(buf)])
-		buf = buf[:len(buf)+n]
-		if errors.Is(err, io.EOF) {
-			return buf, nil
-		}
-		if err != nil {
-			return buf, err
-		}
-	}
 }

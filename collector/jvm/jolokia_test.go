@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/pipewatch/pipewatch/collector"
+	"github.com/pipewatch/pipewatch/internal/golden"
 )
 
 // agentEntries indexes the responses of the real Jolokia captures in
@@ -134,7 +135,7 @@ func TestJolokiaGolden(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	checkGolden(t, "jolokia.prom", render(t, b))
+	golden.Check(t, "testdata/golden/jolokia.prom", render(t, b))
 }
 
 func TestJolokiaPartialAndFailures(t *testing.T) {

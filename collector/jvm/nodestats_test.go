@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/pipewatch/pipewatch/collector"
+	"github.com/pipewatch/pipewatch/internal/golden"
 )
 
 // TestNodeStatsLogstash decodes the jvm and process sections of a real
@@ -30,5 +31,5 @@ func TestNodeStatsLogstash(t *testing.T) {
 	resp.Process.Fill(&s)
 	batch := collector.NewBatch()
 	NewEmitter("node").Emit(batch, &s, "logstash-0")
-	checkGolden(t, "logstash-8.15.0.prom", render(t, batch))
+	golden.Check(t, "testdata/golden/logstash-8.15.0.prom", render(t, batch))
 }

@@ -27,7 +27,7 @@ type Options struct {
 
 // Collector collects one Logstash node through its monitoring API.
 type Collector struct {
-	rest  *restClient
+	rest  *httpclient.Fetcher
 	descs *descs
 	jvm   *jvm.Emitter
 }
@@ -36,15 +36,7 @@ type Collector struct {
 // cfg's HTTP settings name (passwords, certificates) unless opts.Client is
 // given.
 func New(cfg *Config, opts Options) (*Collector, error) {
-	client := opts.Client
-	if client == nil {
-		var err error
-		client, err = httpclient.New(cfg.HTTP, 0)
-		if err != nil {
-			return nil, fmt.Errorf("logstash %q: %w", cfg.Name, err)
-		}
-	}
-	rest, err := newRESTClient(cfg.URL, client, int64(cfg.BodySizeLimit), 1)
+	rest, err := cfg.NewFetcher(opts.Client, 1)
 	if err != nil {
 		return nil, fmt.Errorf("logstash %q: %w", cfg.Name, err)
 	}
@@ -56,7 +48,7 @@ func New(cfg *Config, opts Options) (*Collector, error) {
 // it partial, keeping the node's figures and the other pipelines.
 func (c *Collector) Collect(ctx context.Context, b *collector.Batch) error {
 	var ns nodeStats
-	err := c.rest.get(ctx, "/_node/stats", &ns)
+	err := c.rest.GetJSON(ctx, "/_node/stats", &ns)
 	if err == nil && ns.Pipelines == nil {
 		err = errors.New("decode body of /_node/stats: no pipelines field")
 	}

@@ -14,6 +14,7 @@ import (
 	"github.com/alecthomas/units"
 
 	"github.com/pipewatch/pipewatch/collector"
+	"github.com/pipewatch/pipewatch/internal/golden"
 )
 
 func readTestdata(t testing.TB, name string) []byte {
@@ -71,7 +72,7 @@ func TestCollectGolden(t *testing.T) {
 			if err := newCollector(t, srv.URL, 0).Collect(context.Background(), b); err != nil {
 				t.Fatal(err)
 			}
-			checkGolden(t, tc.golden, render(b))
+			golden.Check(t, "testdata/"+tc.golden, golden.Render(b))
 		})
 	}
 }
@@ -121,7 +122,7 @@ func TestCollectKeepsOtherPipelines(t *testing.T) {
 	if !collector.IsPartial(err) || !strings.Contains(err.Error(), `decode stats of pipeline ".monitoring-logstash"`) {
 		t.Fatalf("err = %v, want a partial error about the monitoring pipeline", err)
 	}
-	got := render(b)
+	got := golden.Render(b)
 	for _, want := range []string{
 		`logstash_stats_pipeline_events_in{pipeline="main"} 3751`,
 		`logstash_stats_jvm_mem_heap_used_bytes{} 3.9583744e+08`,

@@ -1,10 +1,6 @@
 package scrape
 
 import (
-	"errors"
-	"fmt"
-	"net/url"
-
 	"github.com/alecthomas/units"
 	"github.com/prometheus/common/model"
 	"gopkg.in/yaml.v3"
@@ -17,7 +13,7 @@ import (
 // given in the file are applied. CollectInterval and CollectTimeout are zero
 // so that package config can tell them unset and inherit the global values.
 var DefaultConfig = Config{
-	BodySizeLimit: 10 * units.MiB,
+	BodySizeLimit: httpclient.DefaultBodySizeLimit,
 }
 
 // Config configures one scrape target: an HTTP endpoint that serves the
@@ -58,46 +54,25 @@ func (c *Config) SetDirectory(dir string) {
 	c.HTTP.SetDirectory(dir)
 }
 
-// Validate reports every problem with c: the name, the URL (http or https,
-// with a host and without credentials, which belong in basic_auth), the
-// schedule (interval at least 1s, 0 < timeout <= interval), label names, a
-// non-positive body size limit, and the HTTP client settings. Errors carry
-// field paths relative to the target (see package configerr).
+// Validate reports every problem with c, as httpclient.TargetConfig does
+// for the targets that embed it, with the URL checked by configerr.CheckURL
+// (an exposition's URL may carry a query): the name, the URL, the schedule
+// (interval at least 1s, 0 < timeout <= interval), label names, the HTTP
+// client settings and a non-positive body size limit. Errors carry field
+// paths relative to the target (see package configerr).
+//
+// Config does not embed TargetConfig only because configurations are
+// written as Config literals (in package config's tests), which would
+// then have to name the embedded struct.
 func (c Config) Validate() error {
-	errs := []error{
-		configerr.CheckName(c.Name),
-		configerr.Field("url", checkURL(c.URL)),
-		configerr.CheckSchedule(c.CollectInterval, c.CollectTimeout),
-		configerr.Field("labels", configerr.CheckLabels(c.Labels)),
-		c.HTTP.Validate(),
+	t := httpclient.TargetConfig{
+		Name:            c.Name,
+		URL:             c.URL,
+		CollectInterval: c.CollectInterval,
+		CollectTimeout:  c.CollectTimeout,
+		Labels:          c.Labels,
+		BodySizeLimit:   c.BodySizeLimit,
+		HTTP:            c.HTTP,
 	}
-	if c.BodySizeLimit <= 0 {
-		errs = append(errs, configerr.Fieldf("body_size_limit", "must be greater than 0"))
-	}
-	return errors.Join(errs...)
-}
-
-// checkURL validates a target URL. Messages never repeat the URL, which may
-// hold credentials.
-func checkURL(s string) error {
-	if s == "" {
-		return errors.New("must be set")
-	}
-	u, err := url.Parse(s)
-	if err != nil {
-		var uerr *url.Error
-		if errors.As(err, &uerr) {
-			err = uerr.Err
-		}
-		return fmt.Errorf("parse URL: %w", err)
-	}
-	switch {
-	case u.User != nil:
-		return errors.New("must not contain credentials: use basic_auth")
-	case u.Scheme != "http" && u.Scheme != "https":
-		return fmt.Errorf("scheme %q must be http or https", u.Scheme)
-	case u.Host == "":
-		return errors.New("must have a host")
-	}
-	return nil
+	return t.ValidateWith(configerr.CheckURL)
 }

@@ -19,6 +19,7 @@ import (
 	"github.com/prometheus/prometheus/model/textparse"
 
 	"github.com/pipewatch/pipewatch/collector"
+	"github.com/pipewatch/pipewatch/collector/httpclient"
 )
 
 // acceptHeader prefers OpenMetrics and falls back to the classic text format,
@@ -26,7 +27,7 @@ import (
 const acceptHeader = "application/openmetrics-text;version=1.0.0;q=0.5,text/plain;version=0.0.4;q=0.4,*/*;q=0.1"
 
 // DefaultBodySizeLimit bounds a response body when Options.BodySizeLimit is 0.
-const DefaultBodySizeLimit = 10 << 20
+const DefaultBodySizeLimit = httpclient.DefaultBodySizeLimit
 
 // Options configure a scrape Collector.
 type Options struct {
@@ -78,38 +79,15 @@ func (c *Collector) fetch(ctx context.Context) ([]byte, string, error) {
 		return nil, "", fmt.Errorf("get %s: %w", c.url, err)
 	}
 	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 4096))
-		return nil, "", fmt.Errorf("get %s: server returned HTTP status %s", c.url, resp.Status)
+	if err := httpclient.CheckStatus(resp); err != nil {
+		return nil, "", fmt.Errorf("get %s: %w", c.url, err)
 	}
-	c.buf = c.buf[:0]
-	limited := &io.LimitedReader{R: resp.Body, N: c.opts.BodySizeLimit + 1}
-	buf, err := readAll(c.buf, limited)
+	buf, err := httpclient.ReadBody(resp.Body, c.buf[:0], c.opts.BodySizeLimit)
 	c.buf = buf
 	if err != nil {
 		return nil, "", fmt.Errorf("read body of %s: %w", c.url, err)
 	}
-	if int64(len(buf)) > c.opts.BodySizeLimit {
-		return nil, "", fmt.Errorf("read body of %s: body exceeds the limit of %d bytes", c.url, c.opts.BodySizeLimit)
-	}
 	return buf, resp.Header.Get("Content-Type"), nil
-}
-
-// readAll is io.ReadAll into a reused buffer.
-func readAll(buf []byte, r io.Reader) ([]byte, error) {
-	for {
-		if len(buf) == cap(buf) {
-			buf = append(buf, 0)[:len(buf)]
-		}
-		n, err := r.Read(buf[len(buf):cap(buf)])
-		buf = buf[:len(buf)+n]
-		if errors.Is(err, io.EOF) {
-			return buf, nil
-		}
-		if err != nil {
-			return buf, err
-		}
-	}
 }
 
 // parse adds every float sample of an exposition to b, with the families'

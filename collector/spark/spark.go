@@ -3,7 +3,6 @@ package spark
 import (
 	"cmp"
 	"context"
-	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -11,7 +10,6 @@ import (
 	"strings"
 	"sync"
 	"time"
-	"unicode/utf8"
 
 	"github.com/pipewatch/pipewatch/collector"
 	"github.com/pipewatch/pipewatch/collector/httpclient"
@@ -36,7 +34,7 @@ type Options struct {
 
 // Collector collects the running Spark applications behind one UI.
 type Collector struct {
-	rest  *restClient
+	rest  *httpclient.Fetcher
 	descs *descs
 	jvm   *jvm.Emitter
 }
@@ -45,15 +43,7 @@ type Collector struct {
 // cfg's HTTP settings name (passwords, certificates) unless opts.Client is
 // given.
 func New(cfg *Config, opts Options) (*Collector, error) {
-	client := opts.Client
-	if client == nil {
-		var err error
-		client, err = httpclient.New(cfg.HTTP, 0)
-		if err != nil {
-			return nil, fmt.Errorf("spark %q: %w", cfg.Name, err)
-		}
-	}
-	rest, err := newRESTClient(cfg.URL, client, int64(cfg.BodySizeLimit), cmp.Or(cfg.MaxConcurrentRequests, DefaultConfig.MaxConcurrentRequests))
+	rest, err := cfg.NewFetcher(opts.Client, cmp.Or(cfg.MaxConcurrentRequests, DefaultConfig.MaxConcurrentRequests))
 	if err != nil {
 		return nil, fmt.Errorf("spark %q: %w", cfg.Name, err)
 	}
@@ -66,12 +56,12 @@ func New(cfg *Config, opts Options) (*Collector, error) {
 // round; any other failure makes it partial, keeping what was read.
 func (c *Collector) Collect(ctx context.Context, b *collector.Batch) error {
 	var apps []application
-	if err := c.rest.get(ctx, "/api/v1/applications?status=running", &apps); err != nil {
+	if err := c.rest.GetJSON(ctx, "/api/v1/applications?status=running", &apps); err != nil {
 		return fmt.Errorf("list applications: %w", err)
 	}
 	slices.SortFunc(apps, func(a, b application) int { return cmp.Compare(a.ID, b.ID) })
 	results := make([]*appResult, 0, len(apps))
-	errs := &errList{}
+	errs := &collector.Errors{Max: maxReportedErrors}
 	var wg sync.WaitGroup
 	for _, a := range apps {
 		if a.ID == "" {
@@ -84,17 +74,17 @@ func (c *Collector) Collect(ctx context.Context, b *collector.Batch) error {
 			base += "/" + url.PathEscape(at.AttemptID)
 		}
 		fail := func(what string, err error) {
-			errs.add(fmt.Errorf("application %q (%s): %s: %w", a.Name, a.ID, what, err))
+			errs.Add(fmt.Errorf("application %q (%s): %s: %w", a.Name, a.ID, what, err))
 		}
 		wg.Go(func() {
-			if err := c.rest.get(ctx, base+"/executors", &r.executors); err != nil {
+			if err := c.rest.GetJSON(ctx, base+"/executors", &r.executors); err != nil {
 				fail("fetch executors", err)
 			}
 		})
 		wg.Go(func() {
 			var st statistics
-			err := c.rest.get(ctx, base+"/streaming/statistics", &st)
-			if isStatus(err, http.StatusNotFound) {
+			err := c.rest.GetJSON(ctx, base+"/streaming/statistics", &st)
+			if httpclient.IsStatus(err, http.StatusNotFound) {
 				return // not a Spark Streaming application
 			}
 			if err != nil {
@@ -103,7 +93,7 @@ func (c *Collector) Collect(ctx context.Context, b *collector.Batch) error {
 			}
 			r.statistics = &st
 			batches := []batch{}
-			if err := c.rest.get(ctx, base+"/streaming/batches", &batches); err != nil {
+			if err := c.rest.GetJSON(ctx, base+"/streaming/batches", &batches); err != nil {
 				fail("fetch streaming batches", err)
 				return
 			}
@@ -114,7 +104,7 @@ func (c *Collector) Collect(ctx context.Context, b *collector.Batch) error {
 	for _, r := range results {
 		c.emit(b, r)
 	}
-	return errs.err()
+	return errs.Partial()
 }
 
 type appResult struct {
@@ -218,61 +208,6 @@ func (c *Collector) emitBatches(b *collector.Batch, id, name string, batches []b
 	}
 	if lastFailed != nil && lastFailed.FirstFailureReason != "" {
 		reason, _, _ := strings.Cut(lastFailed.FirstFailureReason, "\n")
-		b.Emit(d.lastFailure, 1, id, name, sanitize(reason, maxReasonLabel))
+		b.Emit(d.lastFailure, 1, id, name, collector.SanitizeLabelValue(reason, maxReasonLabel))
 	}
-}
-
-// sanitize makes s a reasonable label value: control characters become
-// spaces, runs of spaces collapse, and the result is cut to at most max
-// bytes on a rune boundary, with "..." marking the cut.
-func sanitize(s string, max int) string {
-	var sb strings.Builder
-	space := false
-	for _, r := range s {
-		if r == utf8.RuneError || r < ' ' || r == 0x7f || r == ' ' {
-			if !space && sb.Len() > 0 {
-				sb.WriteByte(' ')
-			}
-			space = true
-			continue
-		}
-		space = false
-		sb.WriteRune(r)
-	}
-	out := strings.TrimSpace(sb.String())
-	if len(out) <= max {
-		return out
-	}
-	cut := max - len("...")
-	for cut > 0 && !utf8.RuneStart(out[cut]) {
-		cut--
-	}
-	return out[:cut] + "..."
-}
-
-// errList collects the failures of a round from concurrent fetches.
-type errList struct {
-	mu   sync.Mutex
-	errs []error
-}
-
-func (l *errList) add(err error) {
-	l.mu.Lock()
-	l.errs = append(l.errs, err)
-	l.mu.Unlock()
-}
-
-// err returns nil, or a collector.PartialError spelling out the first
-// failures and counting the others.
-func (l *errList) err() error {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if len(l.errs) == 0 {
-		return nil
-	}
-	errs := l.errs
-	if len(errs) > maxReportedErrors {
-		errs = append(slices.Clone(errs[:maxReportedErrors]), fmt.Errorf("and %d more failures", len(l.errs)-maxReportedErrors))
-	}
-	return collector.Partial(errors.Join(errs...))
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/alecthomas/units"
 
 	"github.com/pipewatch/pipewatch/collector"
+	"github.com/pipewatch/pipewatch/internal/golden"
 )
 
 func readTestdata(t testing.TB, name string) []byte {
@@ -114,7 +115,7 @@ func TestCollectGolden(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		checkGolden(t, "spark.golden", render(b))
+		golden.Check(t, "testdata/spark.golden", golden.Render(b))
 	})
 	// A batch application without attempt ids whose executors report GC
 	// counts: no streaming series, and no error for the 404s.
@@ -128,7 +129,7 @@ func TestCollectGolden(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		checkGolden(t, "spark-gc.golden", render(b))
+		golden.Check(t, "testdata/spark-gc.golden", golden.Render(b))
 	})
 }
 
@@ -189,7 +190,7 @@ func TestCollectKeepsTheRestWhenPartsFail(t *testing.T) {
 			if !collector.IsPartial(err) || !strings.Contains(err.Error(), `application "Spark SQL basic example" (application_1547723113049_0006): `+tc.wantErr) {
 				t.Fatalf("err = %v, want a partial error containing %q", err, tc.wantErr)
 			}
-			got := render(b)
+			got := golden.Render(b)
 			if !strings.Contains(got, tc.want) {
 				t.Errorf("missing %s", tc.want)
 			}

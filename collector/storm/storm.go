@@ -12,7 +12,6 @@ import (
 	"slices"
 	"strings"
 	"sync"
-	"unicode/utf8"
 
 	"github.com/prometheus/common/model"
 
@@ -37,7 +36,7 @@ type Options struct {
 
 // Collector collects one Storm cluster through its UI's REST API.
 type Collector struct {
-	rest  *restClient
+	rest  *httpclient.Fetcher
 	descs *descs
 }
 
@@ -45,15 +44,7 @@ type Collector struct {
 // cfg's HTTP settings name (passwords, certificates) unless opts.Client is
 // given.
 func New(cfg *Config, opts Options) (*Collector, error) {
-	client := opts.Client
-	if client == nil {
-		var err error
-		client, err = httpclient.New(cfg.HTTP, 0)
-		if err != nil {
-			return nil, fmt.Errorf("storm %q: %w", cfg.Name, err)
-		}
-	}
-	rest, err := newRESTClient(cfg.URL, client, int64(cfg.BodySizeLimit), cmp.Or(cfg.MaxConcurrentRequests, DefaultConfig.MaxConcurrentRequests))
+	rest, err := cfg.NewFetcher(opts.Client, cmp.Or(cfg.MaxConcurrentRequests, DefaultConfig.MaxConcurrentRequests))
 	if err != nil {
 		return nil, fmt.Errorf("storm %q: %w", cfg.Name, err)
 	}
@@ -65,7 +56,7 @@ func New(cfg *Config, opts Options) (*Collector, error) {
 // other failure makes it partial, keeping what was read.
 func (c *Collector) Collect(ctx context.Context, b *collector.Batch) error {
 	var sum summary
-	err := c.rest.get(ctx, "/api/v1/topology/summary", &sum)
+	err := c.rest.GetJSON(ctx, "/api/v1/topology/summary", &sum)
 	if err == nil && sum.Topologies == nil {
 		err = errors.New("decode body of /api/v1/topology/summary: no topologies field")
 	}
@@ -80,7 +71,7 @@ func (c *Collector) Collect(ctx context.Context, b *collector.Batch) error {
 		return cmp.Or(cmp.Compare(a.summary.Name, b.summary.Name), cmp.Compare(a.summary.ID, b.summary.ID))
 	})
 
-	errs := &errList{}
+	errs := &collector.Errors{Max: maxReportedErrors}
 	var wg sync.WaitGroup
 	for _, t := range tops {
 		if t.summary.Status == "KILLED" || t.summary.ID == "" {
@@ -88,11 +79,11 @@ func (c *Collector) Collect(ctx context.Context, b *collector.Batch) error {
 		}
 		id := url.PathEscape(t.summary.ID)
 		fail := func(what string, err error) {
-			errs.add(fmt.Errorf("topology %q (%s): %s: %w", t.summary.Name, t.summary.ID, what, err))
+			errs.Add(fmt.Errorf("topology %q (%s): %s: %w", t.summary.Name, t.summary.ID, what, err))
 		}
 		wg.Go(func() {
 			var d detail
-			if err := c.rest.get(ctx, "/api/v1/topology/"+id+"?window=:all-time", &d); err != nil {
+			if err := c.rest.GetJSON(ctx, "/api/v1/topology/"+id+"?window=:all-time", &d); err != nil {
 				fail("fetch details", err)
 				return
 			}
@@ -100,8 +91,8 @@ func (c *Collector) Collect(ctx context.Context, b *collector.Batch) error {
 		})
 		wg.Go(func() {
 			var raw json.RawMessage
-			err := c.rest.get(ctx, "/api/v1/topology/"+id+"/lag", &raw)
-			if isStatus(err, http.StatusNotFound) {
+			err := c.rest.GetJSON(ctx, "/api/v1/topology/"+id+"/lag", &raw)
+			if httpclient.IsStatus(err, http.StatusNotFound) {
 				return // a UI older than Storm 1.1 has no lag endpoint
 			}
 			if err != nil {
@@ -115,7 +106,7 @@ func (c *Collector) Collect(ctx context.Context, b *collector.Batch) error {
 			}
 			for _, l := range lags {
 				if l.ErrorInfo != "" {
-					fail(fmt.Sprintf("lag of spout %q", l.SpoutID), errors.New(sanitize(l.ErrorInfo, maxErrorLabel)))
+					fail(fmt.Sprintf("lag of spout %q", l.SpoutID), errors.New(collector.SanitizeLabelValue(l.ErrorInfo, maxErrorLabel)))
 				}
 			}
 			t.lag = lags
@@ -126,7 +117,7 @@ func (c *Collector) Collect(ctx context.Context, b *collector.Batch) error {
 	for _, t := range tops {
 		c.emit(b, t)
 	}
-	return errs.err()
+	return errs.Partial()
 }
 
 type topologyResult struct {
@@ -212,7 +203,7 @@ func (c *Collector) emitError(b *collector.Batch, info, age *collector.Desc, nam
 		b.Emit(age, co.ErrorLapsedSecs.V, name, id, comp)
 	}
 	if co.LastError != "" {
-		b.Emit(info, 1, name, id, comp, sanitize(co.LastError, maxErrorLabel))
+		b.Emit(info, 1, name, id, comp, collector.SanitizeLabelValue(co.LastError, maxErrorLabel))
 	}
 }
 
@@ -242,61 +233,6 @@ func parseLag(raw json.RawMessage) ([]spoutLag, error) {
 		return nil, errors.New("decode lag: want an object or a list")
 	}
 	return entries, nil
-}
-
-// sanitize makes s a reasonable label value: control characters become
-// spaces, runs of spaces collapse, and the result is cut to at most max
-// bytes on a rune boundary, with "..." marking the cut.
-func sanitize(s string, max int) string {
-	var sb strings.Builder
-	space := false
-	for _, r := range s {
-		if r == utf8.RuneError || r < ' ' || r == 0x7f || r == ' ' {
-			if !space && sb.Len() > 0 {
-				sb.WriteByte(' ')
-			}
-			space = true
-			continue
-		}
-		space = false
-		sb.WriteRune(r)
-	}
-	out := strings.TrimSpace(sb.String())
-	if len(out) <= max {
-		return out
-	}
-	cut := max - len("...")
-	for cut > 0 && !utf8.RuneStart(out[cut]) {
-		cut--
-	}
-	return out[:cut] + "..."
-}
-
-// errList collects the failures of a round from concurrent fetches.
-type errList struct {
-	mu   sync.Mutex
-	errs []error
-}
-
-func (l *errList) add(err error) {
-	l.mu.Lock()
-	l.errs = append(l.errs, err)
-	l.mu.Unlock()
-}
-
-// err returns nil, or a collector.PartialError spelling out the first
-// failures and counting the others.
-func (l *errList) err() error {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if len(l.errs) == 0 {
-		return nil
-	}
-	errs := l.errs
-	if len(errs) > maxReportedErrors {
-		errs = append(slices.Clone(errs[:maxReportedErrors]), fmt.Errorf("and %d more failures", len(l.errs)-maxReportedErrors))
-	}
-	return collector.Partial(errors.Join(errs...))
 }
 
 // gauge is the type of every Storm metric, as the exporter declares them.

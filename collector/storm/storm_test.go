@@ -15,6 +15,7 @@ import (
 	"github.com/alecthomas/units"
 
 	"github.com/pipewatch/pipewatch/collector"
+	"github.com/pipewatch/pipewatch/internal/golden"
 )
 
 // fakeUI is a Storm UI REST API serving stored responses by path.
@@ -107,7 +108,7 @@ func TestCollectGolden(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	checkGolden(t, "storm.golden", render(b))
+	golden.Check(t, "testdata/storm.golden", golden.Render(b))
 }
 
 // TestCollectCurrentUIShape reads the Storm 2.x UI's own test fixtures (hand
@@ -126,7 +127,7 @@ func TestCollectCurrentUIShape(t *testing.T) {
 	if strings.Contains(err.Error(), "lag") {
 		t.Errorf("a missing lag endpoint was reported: %v", err)
 	}
-	checkGolden(t, "storm-2x.golden", render(b))
+	golden.Check(t, "testdata/storm-2x.golden", golden.Render(b))
 }
 
 func TestCollectRejectsBadSummary(t *testing.T) {
@@ -192,7 +193,7 @@ func TestCollectKeepsTheRestWhenPartsFail(t *testing.T) {
 			if !collector.IsPartial(err) || !strings.Contains(err.Error(), tc.wantErr) {
 				t.Fatalf("err = %v, want a partial error containing %q", err, tc.wantErr)
 			}
-			got := render(b)
+			got := golden.Render(b)
 			if !strings.Contains(got, tc.want) {
 				t.Errorf("missing %s", tc.want)
 			}
@@ -231,7 +232,7 @@ func TestCollectSkipsKilledTopologies(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(render(b), `storm_topology_status{status="KILLED", topology_id="`+docsTopology+`", topology_name="WordCount3"} 1`) {
+	if !strings.Contains(golden.Render(b), `storm_topology_status{status="KILLED", topology_id="`+docsTopology+`", topology_name="WordCount3"} 1`) {
 		t.Errorf("the killed status is missing")
 	}
 }
@@ -274,7 +275,7 @@ func TestSanitize(t *testing.T) {
 		{"bad \xff byte", 100, "bad byte"},
 		{"", 10, ""},
 	} {
-		if got := sanitize(tc.in, tc.max); got != tc.want {
+		if got := collector.SanitizeLabelValue(tc.in, tc.max); got != tc.want {
 			t.Errorf("sanitize(%q, %d) = %q, want %q", tc.in, tc.max, got, tc.want)
 		}
 	}

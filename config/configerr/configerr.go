@@ -18,13 +18,15 @@
 // into one FieldError per problem.
 //
 // The package also holds the checks that every component shares (names,
-// collection intervals, label names), so that they read the same everywhere.
+// collection intervals, label names, target URLs), so that they read the
+// same everywhere.
 package configerr
 
 import (
 	"errors"
 	"fmt"
 	"maps"
+	"net/url"
 	"regexp"
 	"slices"
 	"strconv"
@@ -210,4 +212,45 @@ func CheckLabels(labels map[string]string) error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// CheckURL validates the URL of an HTTP target: it must be set, parse, use
+// the http or https scheme, name a host and carry no credentials (they
+// belong in basic_auth). Messages never repeat the URL, which may hold
+// credentials. Callers locate the error at their URL field, as in
+// Field("url", CheckURL(c.URL)).
+func CheckURL(s string) error {
+	if s == "" {
+		return errors.New("must be set")
+	}
+	u, err := url.Parse(s)
+	if err != nil {
+		if uerr, ok := errors.AsType[*url.Error](err); ok {
+			err = uerr.Err
+		}
+		return fmt.Errorf("parse URL: %w", err)
+	}
+	switch {
+	case u.User != nil:
+		return errors.New("must not contain credentials: use basic_auth")
+	case u.Scheme != "http" && u.Scheme != "https":
+		return fmt.Errorf("scheme %q must be http or https", u.Scheme)
+	case u.Host == "":
+		return errors.New("must have a host")
+	}
+	return nil
+}
+
+// CheckBaseURL is CheckURL for the base address of a REST API, to which
+// the collector appends its own paths and queries: it must in addition
+// have no query and no fragment. A path prefix, as behind a proxy, is
+// allowed.
+func CheckBaseURL(s string) error {
+	if err := CheckURL(s); err != nil {
+		return err
+	}
+	if u, _ := url.Parse(s); u.RawQuery != "" || u.Fragment != "" {
+		return errors.New("must not have a query or fragment: it is a base address")
+	}
+	return nil
 }

@@ -3,6 +3,7 @@ package configerr
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -95,5 +96,43 @@ func TestCheckNameAndLabels(t *testing.T) {
 	want := "__x: label names starting with \"__\" are reserved\n[\"a-b\"]: \"a-b\" is not a valid label name"
 	if err == nil || err.Error() != want {
 		t.Errorf("CheckLabels = %v, want %s", err, want)
+	}
+}
+
+func TestCheckURL(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		url      string
+		want     string // CheckURL's message; "" for valid
+		wantBase string // CheckBaseURL's message
+	}{
+		{"plain", "http://host:8080", "", ""},
+		{"path prefix", "https://gw/flink/", "", ""},
+		{"empty", "", "must be set", "must be set"},
+		{"credentials", "http://u:s3cret@host", "must not contain credentials: use basic_auth", "must not contain credentials: use basic_auth"},
+		{"scheme", "ftp://host", `scheme "ftp" must be http or https`, `scheme "ftp" must be http or https`},
+		{"no scheme", "host:80/x", `scheme "host" must be http or https`, `scheme "host" must be http or https`},
+		{"no host", "http:///metrics", "must have a host", "must have a host"},
+		{"unparsable", "http://a b/", `parse URL: invalid character " " in host name`, `parse URL: invalid character " " in host name`},
+		{"query", "http://host/metrics?x=1", "", "must not have a query or fragment: it is a base address"},
+		{"fragment", "http://host/#top", "", "must not have a query or fragment: it is a base address"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			for _, c := range []struct {
+				check func(string) error
+				want  string
+			}{{CheckURL, tc.want}, {CheckBaseURL, tc.wantBase}} {
+				got := ""
+				if err := c.check(tc.url); err != nil {
+					got = err.Error()
+				}
+				if got != c.want {
+					t.Errorf("check(%q) = %q, want %q", tc.url, got, c.want)
+				}
+				if strings.Contains(got, "s3cret") {
+					t.Errorf("error repeats the credentials: %s", got)
+				}
+			}
+		})
 	}
 }

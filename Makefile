@@ -53,6 +53,8 @@ bench: build
 	$(GO) run ./bench/queryrange
 	$(GO) run ./bench/walreplay
 	$(GO) run ./bench/elasticsearch
+	$(GO) run ./bench/kafka
+	$(GO) run ./bench/container
 
 clean:
 	rm -rf bin

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/url"
 	"os"
+	"slices"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -14,11 +15,13 @@ import (
 
 	"github.com/pipewatch/pipewatch/collector"
 	"github.com/pipewatch/pipewatch/collector/connect"
+	"github.com/pipewatch/pipewatch/collector/container"
 	"github.com/pipewatch/pipewatch/collector/elasticsearch"
 	"github.com/pipewatch/pipewatch/collector/flink"
 	"github.com/pipewatch/pipewatch/collector/gather"
 	"github.com/pipewatch/pipewatch/collector/httpclient"
 	"github.com/pipewatch/pipewatch/collector/jvm"
+	"github.com/pipewatch/pipewatch/collector/kafka"
 	"github.com/pipewatch/pipewatch/collector/logstash"
 	"github.com/pipewatch/pipewatch/collector/scrape"
 	"github.com/pipewatch/pipewatch/collector/spark"
@@ -45,9 +48,11 @@ func targetBuilders() []targetBuilder {
 	return []targetBuilder{
 		selfTargets,
 		scrapeTargets,
+		kafkaTargets,
 		elasticsearchTargets,
 		jolokiaTargets,
 		hsperfTargets,
+		containerTargets,
 		flinkTargets,
 		sparkTargets,
 		stormTargets,
@@ -213,4 +218,52 @@ func kafkaConnectTargets(cfg *config.Config, _ buildEnv) ([]collector.Target, er
 			return endpoint{c.Name, c.URL, c.CollectInterval, c.CollectTimeout, c.Labels}
 		},
 		func(c *connect.Config) (collector.Collector, error) { return connect.New(c, connect.Options{}) })
+}
+
+// containerTargets collects this host's cgroups (containers) with cAdvisor.
+func containerTargets(cfg *config.Config, env buildEnv) ([]collector.Target, error) {
+	cc := cfg.Containers
+	if cc == nil || !cc.Enabled {
+		return nil, nil
+	}
+	col, err := container.New(cc, container.Options{Logger: env.logger.With("target", "containers/local")})
+	if err != nil {
+		return nil, fmt.Errorf("containers: %w", err)
+	}
+	host, _ := os.Hostname()
+	return []collector.Target{{
+		Job:       "containers/local",
+		Instance:  host,
+		Interval:  time.Duration(cc.CollectInterval),
+		Timeout:   time.Duration(cc.CollectTimeout),
+		Collector: col,
+		Revision:  revision(*cc),
+	}}, nil
+}
+
+// kafkaTargets watches every configured Kafka cluster, and the demo
+// platform's cluster (as "demo", with the end-to-end probe on) when it runs.
+func kafkaTargets(cfg *config.Config, env buildEnv) ([]collector.Target, error) {
+	kcs := cfg.Kafka
+	if env.platform != nil {
+		kcs = append(slices.Clone(kcs), kafka.DemoConfig("demo", env.platform.Brokers()))
+	}
+	var targets []collector.Target
+	var errs []error
+	for _, kc := range kcs {
+		col, err := kafka.New(kc, kafka.Options{Logger: env.logger.With("target", "kafka/"+kc.Name)})
+		if err != nil {
+			errs = append(errs, fmt.Errorf("kafka %q: %w", kc.Name, err))
+			continue
+		}
+		targets = append(targets, collector.Target{
+			Job:       "kafka/" + kc.Name,
+			Instance:  kc.Instance(),
+			Interval:  time.Duration(kc.CollectInterval),
+			Timeout:   time.Duration(kc.CollectTimeout),
+			Collector: col,
+			Revision:  revision(*kc),
+		})
+	}
+	return targets, errors.Join(errs...)
 }

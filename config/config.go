@@ -74,6 +74,7 @@ import (
 
 	"github.com/pipewatch/pipewatch/alert"
 	"github.com/pipewatch/pipewatch/collector/connect"
+	"github.com/pipewatch/pipewatch/collector/container"
 	"github.com/pipewatch/pipewatch/collector/elasticsearch"
 	"github.com/pipewatch/pipewatch/collector/flink"
 	"github.com/pipewatch/pipewatch/collector/jvm"
@@ -110,6 +111,8 @@ type Config struct {
 	Elasticsearch []*elasticsearch.Config `yaml:"elasticsearch,omitempty"`
 	// Jolokia lists JVMs read through a Jolokia agent.
 	Jolokia []*jvm.JolokiaConfig `yaml:"jolokia,omitempty"`
+	// Containers collects this host's cgroups with cAdvisor's library.
+	Containers *container.Config `yaml:"containers,omitempty"`
 	// HSPerfData reads the HotSpot performance data of local JVMs.
 	HSPerfData *jvm.HSPerfConfig `yaml:"hsperfdata,omitempty"`
 	// Flink lists Flink clusters (JobManager REST).
@@ -160,6 +163,9 @@ func (c *Config) Validate() error {
 	errs = append(errs, validateList("jolokia", c.Jolokia, func(j *jvm.JolokiaConfig) string { return j.Name }, (*jvm.JolokiaConfig).Validate))
 	if c.HSPerfData != nil {
 		errs = append(errs, configerr.Field("hsperfdata", c.HSPerfData.Validate()))
+	}
+	if c.Containers != nil {
+		errs = append(errs, configerr.Field("containers", c.Containers.Validate()))
 	}
 	errs = append(errs, validateList("flink", c.Flink, func(x *flink.Config) string { return x.Name }, (*flink.Config).Validate))
 	errs = append(errs, validateList("spark", c.Spark, func(x *spark.Config) string { return x.Name }, (*spark.Config).Validate))
@@ -269,6 +275,9 @@ func (c *Config) inheritGlobal() {
 	}
 	if h := c.HSPerfData; h != nil {
 		g.inherit(&h.CollectInterval, &h.CollectTimeout)
+	}
+	if cc := c.Containers; cc != nil {
+		g.inherit(&cc.CollectInterval, &cc.CollectTimeout)
 	}
 	for _, x := range c.Flink {
 		if x != nil {

@@ -95,6 +95,10 @@ type Node struct {
 	// Declared and Observed say where the node is known from.
 	Declared bool `json:"declared"`
 	Observed bool `json:"observed"`
+	// internal marks Kafka-internal topics (names starting with "_", such
+	// as __consumer_offsets, _schemas or pipewatch's probe topic), which
+	// are left out of the graph with their edges.
+	internal bool
 }
 
 // Edge is a flow of data between two nodes.

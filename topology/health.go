@@ -219,11 +219,14 @@ func (w *world) summarize() {
 		}
 	}
 	for _, n := range w.sortedNodes() {
+		if n.internal {
+			continue
+		}
 		w.modules[n.Module].Nodes++
 		consider(n.Module, n.ID, n.Health, n.Reason, false)
 	}
 	for _, e := range w.sortedEdges() {
-		if t := w.nodes[e.Target]; t != nil {
+		if t := w.nodes[e.Target]; t != nil && !t.internal && !w.nodes[e.Source].internal {
 			consider(t.Module, e.ID, e.Health, e.Reason, true)
 		}
 	}

@@ -329,3 +329,21 @@ func TestStreamJobsLinkToTopics(t *testing.T) {
 		t.Errorf("job node = %+v, want it in the module of the topic it reads", n)
 	}
 }
+
+func TestInternalTopicsAreLeftOut(t *testing.T) {
+	p := newPlatform(t)
+	seedHotel(p)
+	p.series(`kafka_topic_partitions{cluster="prod",topic="__consumer_offsets"}`, 50, 50)
+	p.series(`kafka_consumergroup_current_offset{cluster="prod",consumergroup="probe",topic="_pipewatch_probe",partition="0"}`, 1, 1)
+	g := p.build(nil, 1, "")
+	for _, n := range g.Nodes {
+		if strings.HasPrefix(n.Name, "_") {
+			t.Errorf("internal topic node %s in the graph", n.ID)
+		}
+	}
+	for _, m := range g.Modules {
+		if strings.HasPrefix(m.Name, "_") {
+			t.Errorf("module %s made of internal topics", m.Name)
+		}
+	}
+}

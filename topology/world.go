@@ -42,6 +42,9 @@ func (w *world) node(kind Kind, cluster, name string) *Node {
 
 func (w *world) observeNode(kind Kind, cluster, name string) *Node {
 	n := w.node(kind, cluster, name)
+	if kind == KindTopic && strings.HasPrefix(name, "_") {
+		n.internal = true
+	}
 	n.Observed = true
 	return n
 }
@@ -208,6 +211,11 @@ func (w *world) inferModules() {
 		}
 	}
 	for _, n := range w.nodes {
+		// What only belongs with internal topics is internal too.
+		if strings.HasPrefix(n.Module, "_") {
+			n.internal = true
+			continue
+		}
 		if _, ok := w.modules[n.Module]; !ok {
 			w.modules[n.Module] = &ModuleSummary{Name: n.Module}
 		}
@@ -269,11 +277,14 @@ func (w *world) graph(module string) *Graph {
 	g := &Graph{Nodes: []*Node{}, Edges: []*Edge{}}
 	in := map[string]bool{}
 	for _, n := range w.nodes {
-		if module == "" || n.Module == module {
+		if !n.internal && (module == "" || n.Module == module) {
 			in[n.ID] = true
 		}
 	}
 	for _, e := range w.edges {
+		if w.nodes[e.Source].internal || w.nodes[e.Target].internal {
+			continue
+		}
 		if in[e.Source] || in[e.Target] {
 			g.Edges = append(g.Edges, e)
 			in[e.Source], in[e.Target] = true, true
@@ -283,7 +294,9 @@ func (w *world) graph(module string) *Graph {
 		g.Nodes = append(g.Nodes, w.nodes[id])
 	}
 	for _, m := range w.modules {
-		g.Modules = append(g.Modules, *m)
+		if m.Nodes > 0 || m.Declared {
+			g.Modules = append(g.Modules, *m)
+		}
 	}
 	return g
 }

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -64,6 +65,80 @@ type Config struct {
 	TLS TLSConfig `yaml:"tls,omitempty"`
 	// SASL configures authentication to the brokers.
 	SASL SASLConfig `yaml:"sasl,omitempty"`
+	// StatusWindow is the shortest sliding window over which the consumer
+	// status rules judge a group's commits; zero means DefaultStatusWindow.
+	// The window actually used for a partition also grows to four times
+	// the interval at which the group is seen to commit, so that jobs
+	// that commit rarely (Flink checkpoints) are not called stalled
+	// between two commits.
+	StatusWindow model.Duration `yaml:"status_window,omitempty"`
+	// LagExpiry is how long a group may leave a topic's committed offsets
+	// unchanged, while data waits in it, no live member is assigned to it
+	// and the group is busy elsewhere, before the group counts as having
+	// stopped consuming that topic and its lag series are no longer
+	// reported; zero means DefaultLagExpiry.
+	LagExpiry model.Duration `yaml:"lag_expiry,omitempty"`
+	// Probe configures the end-to-end probe; it is off unless enabled.
+	Probe ProbeConfig `yaml:"probe,omitempty"`
+}
+
+// Defaults that apply when the corresponding Config field is zero.
+const (
+	// DefaultStatusWindow is the default shortest status window.
+	DefaultStatusWindow = 30 * time.Second
+	// DefaultLagExpiry is the default LagExpiry.
+	DefaultLagExpiry = 30 * time.Minute
+	// DefaultProbeTopic is the topic the probe writes to when
+	// ProbeConfig.Topic is empty.
+	DefaultProbeTopic = "_pipewatch_probe"
+	// DefaultProbeTimeout bounds one probe record's round trip when
+	// ProbeConfig.Timeout is zero.
+	DefaultProbeTimeout = 5 * time.Second
+)
+
+// ProbeConfig configures the end-to-end probe: every interval it produces
+// one timestamped record to each partition of the probe topic (which it
+// creates with one partition per broker if missing, so that every broker
+// leads one) and reads them back, measuring the produce acknowledgement
+// and the end-to-end latency. A failing probe with healthy consumers points
+// at Kafka; healthy probes with lagging consumers point at the consumers.
+type ProbeConfig struct {
+	// Enabled turns the probe on.
+	Enabled bool `yaml:"enabled,omitempty"`
+	// Topic is the probe topic; empty means DefaultProbeTopic.
+	Topic string `yaml:"topic,omitempty"`
+	// Interval is how often a probe round runs; zero means the cluster's
+	// collect_interval.
+	Interval model.Duration `yaml:"interval,omitempty"`
+	// Timeout is how long a probe record may take to be acknowledged and
+	// read back before it counts as failed; zero means DefaultProbeTimeout.
+	Timeout model.Duration `yaml:"timeout,omitempty"`
+}
+
+// topicRE matches legal Kafka topic names.
+var topicRE = regexp.MustCompile(`^[a-zA-Z0-9._-]{1,249}$`)
+
+// Validate reports probe settings given while the probe is disabled, an
+// illegal topic name, an interval under 1s and a negative timeout. Errors
+// carry field paths relative to the probe mapping.
+func (c ProbeConfig) Validate() error {
+	if !c.Enabled {
+		if c != (ProbeConfig{}) {
+			return configerr.Fieldf("enabled", "must be true when other probe settings are given")
+		}
+		return nil
+	}
+	var errs []error
+	if c.Topic != "" && (!topicRE.MatchString(c.Topic) || c.Topic == "." || c.Topic == "..") {
+		errs = append(errs, configerr.Fieldf("topic", "%q is not a valid topic name", c.Topic))
+	}
+	if c.Interval != 0 && c.Interval < configerr.MinInterval {
+		errs = append(errs, configerr.Fieldf("interval", "must be at least %s", configerr.MinInterval))
+	}
+	if c.Timeout < 0 {
+		errs = append(errs, configerr.Fieldf("timeout", "must not be negative"))
+	}
+	return errors.Join(errs...)
 }
 
 // TLSConfig configures TLS to the brokers. Unlike an HTTP URL, a broker
@@ -103,13 +178,16 @@ type SASLConfig struct {
 	Mechanism string `yaml:"mechanism,omitempty"`
 	// Username is the SASL user name.
 	Username string `yaml:"username,omitempty"`
-	// Password is the SASL password; exactly one of Password and
-	// PasswordFile must be set when SASL is enabled.
+	// Password is the SASL password; exactly one of Password,
+	// PasswordFile and PasswordEnv must be set when SASL is enabled.
 	Password commoncfg.Secret `yaml:"password,omitempty"`
 	// PasswordFile is a file whose content (surrounding white space
 	// trimmed) is the password. It is read by ReadPassword, not checked by
 	// Validate.
 	PasswordFile string `yaml:"password_file,omitempty"`
+	// PasswordEnv is the name of an environment variable that holds the
+	// password. It is read by ReadPassword, not checked by Validate.
+	PasswordEnv string `yaml:"password_env,omitempty"`
 }
 
 // Enabled reports whether SASL authentication is configured.
@@ -139,14 +217,31 @@ func (c SASLConfig) Validate() error {
 	switch {
 	case c.Password != "" && c.PasswordFile != "":
 		errs = append(errs, configerr.Fieldf("password_file", "must not be set together with password"))
-	case c.Password == "" && c.PasswordFile == "":
+	case c.PasswordEnv != "" && (c.Password != "" || c.PasswordFile != ""):
+		errs = append(errs, configerr.Fieldf("password_env", "must not be set together with password or password_file"))
+	case c.Password == "" && c.PasswordFile == "" && c.PasswordEnv == "":
+		// The wording predates password_env; config's golden files rely on it.
 		errs = append(errs, configerr.Fieldf("password", "must be set, or password_file"))
+	}
+	if c.PasswordEnv != "" && !envRE.MatchString(c.PasswordEnv) {
+		errs = append(errs, configerr.Fieldf("password_env", "%q is not a valid environment variable name", c.PasswordEnv))
 	}
 	return errors.Join(errs...)
 }
 
-// ReadPassword returns the password, reading PasswordFile if it is set.
+var envRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+
+// ReadPassword returns the password: Password, the content of
+// PasswordFile or the value of the environment variable PasswordEnv,
+// whichever is set. Errors never contain the password.
 func (c SASLConfig) ReadPassword() (string, error) {
+	if c.PasswordEnv != "" {
+		p, ok := os.LookupEnv(c.PasswordEnv)
+		if !ok || strings.TrimSpace(p) == "" {
+			return "", fmt.Errorf("read sasl password_env: variable %s is unset or empty", c.PasswordEnv)
+		}
+		return p, nil
+	}
 	if c.PasswordFile == "" {
 		return string(c.Password), nil
 	}
@@ -181,8 +276,8 @@ var clientIDRE = regexp.MustCompile(`^[a-zA-Z0-9._-]+$`)
 
 // Validate reports every problem with c: the name, brokers that are not
 // host:port, the client id, the schedule (interval at least 1s,
-// 0 < timeout <= interval), a metadata interval under 1s, and the TLS and
-// SASL settings. Errors carry field paths relative to the cluster (see
+// 0 < timeout <= interval), a metadata interval under 1s, a negative
+// status window or lag expiry, and the TLS, SASL and probe settings. Errors carry field paths relative to the cluster (see
 // package configerr).
 func (c Config) Validate() error {
 	errs := []error{
@@ -190,6 +285,7 @@ func (c Config) Validate() error {
 		configerr.CheckSchedule(c.CollectInterval, c.CollectTimeout),
 		configerr.Field("tls", c.TLS.Validate()),
 		configerr.Field("sasl", c.SASL.Validate()),
+		configerr.Field("probe", c.Probe.Validate()),
 	}
 	if len(c.Brokers) == 0 {
 		errs = append(errs, configerr.Fieldf("brokers", "must not be empty"))
@@ -202,6 +298,12 @@ func (c Config) Validate() error {
 	}
 	if c.MetadataInterval < configerr.MinInterval {
 		errs = append(errs, configerr.Fieldf("metadata_interval", "must be at least %s", configerr.MinInterval))
+	}
+	if c.StatusWindow < 0 {
+		errs = append(errs, configerr.Fieldf("status_window", "must not be negative"))
+	}
+	if c.LagExpiry < 0 {
+		errs = append(errs, configerr.Fieldf("lag_expiry", "must not be negative"))
 	}
 	return errors.Join(errs...)
 }
@@ -222,4 +324,61 @@ func checkBroker(addr string) error {
 		return fmt.Errorf("%q has no valid port", addr)
 	}
 	return nil
+}
+
+// DemoConfig returns the configuration with which pipewatch watches the
+// embedded demo platform's cluster: collection every second, metadata every
+// ten seconds (the demo's groups come and go as it starts) and the
+// end-to-end probe on. The app still adds the cluster's brokers.
+func DemoConfig(name string, brokers []string) *Config {
+	c := DefaultConfig
+	c.Name = name
+	c.Brokers = slices.Clone(brokers)
+	c.CollectInterval = model.Duration(time.Second)
+	c.CollectTimeout = model.Duration(time.Second)
+	c.MetadataInterval = model.Duration(10 * time.Second)
+	c.Probe = ProbeConfig{Enabled: true}
+	return &c
+}
+
+// Instance returns the instance label of the cluster's target: its seed
+// brokers joined by commas.
+func (c *Config) Instance() string { return strings.Join(c.Brokers, ",") }
+
+// withDefaults returns a copy of c with every zero setting that has a
+// default filled in, so that a Config built in code (like the demo's) needs
+// only a name and brokers.
+func (c *Config) withDefaults() Config {
+	out := *c
+	out.Brokers = slices.Clone(c.Brokers)
+	if out.ClientID == "" {
+		out.ClientID = DefaultConfig.ClientID
+	}
+	if out.CollectInterval == 0 {
+		out.CollectInterval = model.Duration(5 * time.Second)
+	}
+	if out.CollectTimeout == 0 {
+		out.CollectTimeout = out.CollectInterval
+	}
+	if out.MetadataInterval == 0 {
+		out.MetadataInterval = DefaultConfig.MetadataInterval
+	}
+	if out.StatusWindow == 0 {
+		out.StatusWindow = model.Duration(DefaultStatusWindow)
+	}
+	if out.LagExpiry == 0 {
+		out.LagExpiry = model.Duration(DefaultLagExpiry)
+	}
+	if out.Probe.Enabled {
+		if out.Probe.Topic == "" {
+			out.Probe.Topic = DefaultProbeTopic
+		}
+		if out.Probe.Interval == 0 {
+			out.Probe.Interval = out.CollectInterval
+		}
+		if out.Probe.Timeout == 0 {
+			out.Probe.Timeout = model.Duration(DefaultProbeTimeout)
+		}
+	}
+	return out
 }

@@ -74,6 +74,9 @@ type Options struct {
 	// silences, status); nil answers 404 there. Its write requests are
 	// limited to AdminUsers like /-/reload.
 	Alerts http.Handler
+	// Demo serves /api/v1/demo/ (the demo platform's controls and its
+	// webhook receiver) when pipewatch runs with --demo; nil otherwise.
+	Demo http.Handler
 	// Topology builds /api/v1/topology; nil answers 404 there.
 	Topology TopologySource
 	// UI serves everything not handled by the API; nil means 404.
@@ -139,6 +142,9 @@ func New(opts Options) *API {
 		_, _ = w.Write([]byte("pipewatch is Ready.\n"))
 	})
 	a.mux.HandleFunc("POST /-/reload", a.admin(a.reload))
+	if opts.Demo != nil {
+		a.mux.Handle("/api/v1/demo/", opts.Demo)
+	}
 	if opts.Alerts != nil {
 		a.mux.Handle("/api/v2/", a.adminWrites(opts.Alerts))
 	}

@@ -138,7 +138,17 @@ func Run(ctx context.Context, opts Options) error {
 	if err != nil {
 		return err
 	}
-	alerts, err := alert.New(cfg.Alerting, alert.Options{
+	env := buildEnv{
+		platform:     platform,
+		logger:       logger,
+		self:         reg,
+		selfInstance: selfInstance(listener.Addr()),
+	}
+	alertingCfg, err := env.alerting(cfg)
+	if err != nil {
+		return err
+	}
+	alerts, err := alert.New(alertingCfg, alert.Options{
 		Logger:      logger.With("component", "alert"),
 		Registerer:  reg,
 		DataDir:     filepath.Join(opts.StoragePath, "alerting"),
@@ -153,14 +163,9 @@ func Run(ctx context.Context, opts Options) error {
 		file:    opts.ConfigFile,
 		manager: manager,
 		alerts:  alerts,
-		env: buildEnv{
-			platform:     platform,
-			logger:       logger,
-			self:         reg,
-			selfInstance: selfInstance(listener.Addr()),
-		},
-		logger: logger.With("component", "config"),
-		reg:    reg,
+		env:     env,
+		logger:  logger.With("component", "config"),
+		reg:     reg,
 	})
 	if err := reloader.apply(cfg); err != nil {
 		_ = alerts.Close()
@@ -177,6 +182,7 @@ func Run(ctx context.Context, opts Options) error {
 		Ready:    ready.Load,
 		Reload:   reloader.reload,
 		Alerts:   alerts.Handler(),
+		Demo:     demoHandler(platform, logger.With("component", "demo")),
 		Topology: topology.NewBuilder(topology.Options{
 			Query:   engineQuery(engine, st.Queryable()),
 			Modules: reloader.declaredModules,

@@ -92,7 +92,11 @@ func (r *reloader) applyLocked(cfg *config.Config) error {
 	if err != nil {
 		return err
 	}
-	if err := r.opts.alerts.ApplyConfig(cfg.Alerting); err != nil {
+	alerting, err := r.opts.env.alerting(cfg)
+	if err != nil {
+		return err
+	}
+	if err := r.opts.alerts.ApplyConfig(alerting); err != nil {
 		return fmt.Errorf("apply alerting configuration: %w", err)
 	}
 	r.opts.manager.ApplyTargets(targets)

@@ -55,6 +55,7 @@ bench: build
 	$(GO) run ./bench/elasticsearch
 	$(GO) run ./bench/kafka
 	$(GO) run ./bench/container
+	$(GO) run ./bench/forecast
 
 clean:
 	rm -rf bin

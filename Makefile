@@ -56,6 +56,7 @@ bench: build
 	$(GO) run ./bench/kafka
 	$(GO) run ./bench/container
 	$(GO) run ./bench/forecast
+	$(GO) run ./bench/rules
 
 clean:
 	rm -rf bin

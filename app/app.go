@@ -30,6 +30,7 @@ import (
 	"github.com/pipewatch/pipewatch/collector"
 	"github.com/pipewatch/pipewatch/config"
 	"github.com/pipewatch/pipewatch/demo"
+	"github.com/pipewatch/pipewatch/rules"
 	"github.com/pipewatch/pipewatch/storage"
 	"github.com/pipewatch/pipewatch/topology"
 	"github.com/pipewatch/pipewatch/ui"
@@ -116,10 +117,33 @@ func Run(ctx context.Context, opts Options) error {
 		}
 	}()
 
+	engine := api.NewEngine(logger.With("component", "promql"), reg)
+	// Alerts from rule evaluation go to alerting, which exists below; the
+	// evaluator does not run before the run group starts.
+	var alerts *alert.Manager
+	evaluator, err := rules.New(rulesConfig(cfg), rules.Options{
+		Engine:    engine,
+		Queryable: st.Queryable(),
+		Appender:  func(ctx context.Context) rules.Appender { return st.Appender(ctx) },
+		Notify: func(_ context.Context, as []rules.Alert) {
+			out := make([]alert.Alert, len(as))
+			for i, a := range as {
+				out[i] = alert.Alert(a)
+			}
+			alerts.Send(out...)
+		},
+		Logger:     logger.With("component", "rules"),
+		Registerer: reg,
+	})
+	if err != nil {
+		return fmt.Errorf("load rules: %w", err)
+	}
+
 	manager := collector.NewManager(collector.Options{
 		Appender:   func(ctx context.Context) collector.Appender { return st.Appender(ctx) },
 		Logger:     logger.With("component", "collector"),
 		Registerer: reg,
+		OnCommit:   evaluator.OnCommit,
 	})
 
 	var platform *demo.Platform
@@ -148,7 +172,7 @@ func Run(ctx context.Context, opts Options) error {
 	if err != nil {
 		return err
 	}
-	alerts, err := alert.New(alertingCfg, alert.Options{
+	alerts, err = alert.New(alertingCfg, alert.Options{
 		Logger:      logger.With("component", "alert"),
 		Registerer:  reg,
 		DataDir:     filepath.Join(opts.StoragePath, "alerting"),
@@ -163,16 +187,15 @@ func Run(ctx context.Context, opts Options) error {
 		file:    opts.ConfigFile,
 		manager: manager,
 		alerts:  alerts,
+		rules:   evaluator,
 		env:     env,
 		logger:  logger.With("component", "config"),
 		reg:     reg,
 	})
-	if err := reloader.apply(cfg); err != nil {
+	if err := reloader.applyTargets(cfg); err != nil {
 		_ = alerts.Close()
 		return err
 	}
-
-	engine := api.NewEngine(logger.With("component", "promql"), reg)
 
 	var ready atomic.Bool
 	handler := api.New(api.Options{
@@ -182,6 +205,7 @@ func Run(ctx context.Context, opts Options) error {
 		Ready:    ready.Load,
 		Reload:   reloader.reload,
 		Alerts:   alerts.Handler(),
+		Rules:    func() api.RuleSource { return evaluator },
 		Demo:     demoHandler(platform, logger.With("component", "demo")),
 		Topology: topology.NewBuilder(topology.Options{
 			Query:   engineQuery(engine, st.Queryable()),
@@ -205,6 +229,10 @@ func Run(ctx context.Context, opts Options) error {
 	{ // Collection.
 		ctx, cancel := context.WithCancel(context.Background())
 		g.Add(func() error { return manager.Run(ctx) }, func(error) { cancel() })
+	}
+	{ // Rule evaluation, driven by ingest.
+		ctx, cancel := context.WithCancel(context.Background())
+		g.Add(func() error { return evaluator.Run(ctx) }, func(error) { cancel() })
 	}
 	{ // Alert delivery.
 		ctx, cancel := context.WithCancel(context.Background())
@@ -300,4 +328,24 @@ func externalURL(configured string, addr net.Addr) (*url.URL, error) {
 		return nil, fmt.Errorf("invalid external URL %q: want http(s)://host[:port][/path]", configured)
 	}
 	return u, nil
+}
+
+// rulesConfig is the rule evaluator's part of cfg. Relative rule file globs
+// are relative to the main configuration file.
+func rulesConfig(cfg *config.Config) rules.Config {
+	rc := rules.Config{Pack: rules.DefaultPackConfig}
+	if cfg.RulePack != nil {
+		rc.Pack = *cfg.RulePack
+	}
+	dir := ""
+	if len(cfg.Files) > 0 {
+		dir = filepath.Dir(cfg.Files[0])
+	}
+	for _, f := range cfg.RuleFiles {
+		if !filepath.IsAbs(f) && dir != "" {
+			f = filepath.Join(dir, f)
+		}
+		rc.RuleFiles = append(rc.RuleFiles, f)
+	}
+	return rc
 }

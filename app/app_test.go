@@ -162,7 +162,7 @@ func TestGrafanaDatasourceChecks(t *testing.T) {
 		{"GET", "/api/v1/query?query=up", "", []string{`"job":"scrape/app"`, `"value":[`}},
 		{"GET", "/api/v1/series?match[]=up", "", []string{`"job":"scrape/app"`}},
 		{"GET", "/api/v1/query_exemplars?query=up&start=0&end=10", "", []string{`"data":[]`}},
-		{"GET", "/api/v1/rules", "", []string{`"groups":[]`}},
+		{"GET", "/api/v1/rules", "", []string{`"name":"pipewatch-kafka"`, `"type":"alerting"`}},
 		{"GET", "/api/v1/alerts", "", []string{`"alerts":[]`}},
 		{"GET", "/api/v1/format_query?query=sum(up)by(job)", "", []string{`"data":"sum by (job) (up)"`}},
 		{"GET", "/api/v1/query?query=nonexistent_metric", "", []string{`"result":[]`}},

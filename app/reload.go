@@ -13,6 +13,7 @@ import (
 	"github.com/pipewatch/pipewatch/alert"
 	"github.com/pipewatch/pipewatch/collector"
 	"github.com/pipewatch/pipewatch/config"
+	"github.com/pipewatch/pipewatch/rules"
 	"github.com/pipewatch/pipewatch/topology"
 )
 
@@ -20,6 +21,7 @@ type reloaderOptions struct {
 	file    string
 	manager *collector.Manager
 	alerts  *alert.Manager
+	rules   *rules.Evaluator
 	env     buildEnv
 	logger  *slog.Logger
 	reg     prometheus.Registerer
@@ -80,13 +82,21 @@ func (r *reloader) reload() error {
 	return nil
 }
 
-// apply applies an already loaded configuration.
-func (r *reloader) apply(cfg *config.Config) error {
+// applyTargets applies the targets and modules of the configuration that
+// Run started with; rules and alerting were built from it already.
+func (r *reloader) applyTargets(cfg *config.Config) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	return r.applyLocked(cfg)
+	targets, err := buildTargets(cfg, r.opts.env)
+	if err != nil {
+		return err
+	}
+	r.commitTargets(cfg, targets)
+	return nil
 }
 
+// applyLocked applies a reloaded configuration: everything is built and
+// checked before anything running changes.
 func (r *reloader) applyLocked(cfg *config.Config) error {
 	targets, err := buildTargets(cfg, r.opts.env)
 	if err != nil {
@@ -96,15 +106,22 @@ func (r *reloader) applyLocked(cfg *config.Config) error {
 	if err != nil {
 		return err
 	}
+	if err := r.opts.rules.ApplyConfig(rulesConfig(cfg)); err != nil {
+		return fmt.Errorf("apply rules: %w", err)
+	}
 	if err := r.opts.alerts.ApplyConfig(alerting); err != nil {
 		return fmt.Errorf("apply alerting configuration: %w", err)
 	}
+	r.commitTargets(cfg, targets)
+	return nil
+}
+
+func (r *reloader) commitTargets(cfg *config.Config, targets []collector.Target) {
 	r.opts.manager.ApplyTargets(targets)
 	mods := declaredModules(cfg, r.opts.env.platform)
 	r.modules.Store(&mods)
 	r.lastSuccess.Set(1)
 	r.lastSuccessTime.SetToCurrentTime()
-	return nil
 }
 
 // declaredModules returns the modules of the running configuration.

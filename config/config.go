@@ -84,6 +84,7 @@ import (
 	"github.com/pipewatch/pipewatch/collector/spark"
 	"github.com/pipewatch/pipewatch/collector/storm"
 	"github.com/pipewatch/pipewatch/config/configerr"
+	"github.com/pipewatch/pipewatch/rules"
 )
 
 // DefaultGlobalConfig is the global section of a file that does not set one.
@@ -125,6 +126,13 @@ type Config struct {
 	Logstash []*logstash.Config `yaml:"logstash,omitempty"`
 	// KafkaConnect lists Kafka Connect workers (REST).
 	KafkaConnect []*connect.Config `yaml:"kafka_connect,omitempty"`
+	// RuleFiles are globs of Prometheus rule files (with pipewatch's
+	// forecast, anomaly and recover extensions), relative to the file that
+	// names them.
+	RuleFiles []string `yaml:"rule_files,omitempty"`
+	// RulePack switches the built-in pipeline rule pack (on by default) and
+	// its groups.
+	RulePack *rules.PackConfig `yaml:"rule_pack,omitempty"`
 	// Alerting routes alerts to receivers, in Alertmanager's configuration
 	// format (with pipewatch's extensions, see package alert).
 	Alerting *alert.Config `yaml:"alerting,omitempty"`
@@ -176,6 +184,9 @@ func (c *Config) Validate() error {
 	errs = append(errs, c.checkModuleAliases())
 	if c.Alerting != nil {
 		errs = append(errs, configerr.Field("alerting", c.Alerting.Validate()))
+	}
+	if c.RulePack != nil {
+		errs = append(errs, configerr.Field("rule_pack", c.RulePack.Validate()))
 	}
 	return errors.Join(errs...)
 }

@@ -6,6 +6,7 @@
 //
 //	pipewatch [flags]              run the server
 //	pipewatch check config FILE    validate a configuration file
+//	pipewatch check rules FILE     validate rule files
 //	pipewatch version              print version information
 //
 // main only parses flags and turns signals into a context and reload
@@ -32,6 +33,7 @@ import (
 	"github.com/pipewatch/pipewatch/api"
 	"github.com/pipewatch/pipewatch/app"
 	"github.com/pipewatch/pipewatch/config"
+	"github.com/pipewatch/pipewatch/rules"
 )
 
 // Set by the linker (see Makefile).
@@ -143,13 +145,17 @@ func serve(args []string, stderr io.Writer) int {
 }
 
 func check(args []string, stdout, stderr io.Writer) int {
-	if len(args) < 2 || args[0] != "config" {
-		fmt.Fprintln(stderr, "usage: pipewatch check config FILE...")
+	if len(args) < 2 || (args[0] != "config" && args[0] != "rules") {
+		fmt.Fprintln(stderr, "usage: pipewatch check config FILE...\n       pipewatch check rules FILE...")
 		return 2
+	}
+	load := func(file string) error { _, err := config.LoadFile(file); return err }
+	if args[0] == "rules" {
+		load = func(file string) error { return rules.CheckFiles(file) }
 	}
 	code := 0
 	for _, file := range args[1:] {
-		if _, err := config.LoadFile(file); err != nil {
+		if err := load(file); err != nil {
 			fmt.Fprintf(stderr, "%s: FAILED:\n%v\n", file, err)
 			code = 1
 			continue

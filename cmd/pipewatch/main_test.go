@@ -214,3 +214,22 @@ func TestInvalidFlagsRefuseToStart(t *testing.T) {
 		}
 	}
 }
+
+func TestCheckRules(t *testing.T) {
+	dir := t.TempDir()
+	good := filepath.Join(dir, "good.yml")
+	bad := filepath.Join(dir, "bad.yml")
+	_ = os.WriteFile(good, []byte("groups:\n  - name: g\n    rules:\n      - alert: Down\n        expr: up == 0\n"), 0o600)
+	_ = os.WriteFile(bad, []byte("groups:\n  - name: g\n    rules:\n      - alert: Down\n        expr: up ==\n"), 0o600)
+	var out, errOut bytes.Buffer
+	if code := run([]string{"check", "rules", good}, &out, &errOut); code != 0 {
+		t.Fatalf("good rules: exit %d: %s", code, errOut.String())
+	}
+	errOut.Reset()
+	if code := run([]string{"check", "rules", bad}, &out, &errOut); code != 1 {
+		t.Fatalf("bad rules: exit %d, want 1", code)
+	}
+	if !strings.Contains(errOut.String(), "bad.yml:5") {
+		t.Errorf("error does not name file and line: %s", errOut.String())
+	}
+}

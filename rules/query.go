@@ -1,0 +1,250 @@
+package rules
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"time"
+
+	"github.com/prometheus/common/model"
+	"github.com/prometheus/prometheus/model/labels"
+	"github.com/prometheus/prometheus/promql"
+	"github.com/prometheus/prometheus/promql/parser"
+	promrules "github.com/prometheus/prometheus/rules"
+	promstorage "github.com/prometheus/prometheus/storage"
+
+	"github.com/pipewatch/pipewatch/rules/forecast"
+)
+
+// querySpec answers the marker expression of a forecast or anomaly
+// recording rule at time t.
+type querySpec interface {
+	eval(ctx context.Context, env queryEnv, t time.Time) (promql.Vector, error)
+}
+
+// queryEnv is what forecast and anomaly queries read from.
+type queryEnv struct {
+	engine    promql.QueryEngine
+	queryable promstorage.Queryable
+}
+
+// queryFunc returns the rules.QueryFunc of one loaded configuration: marker
+// expressions (keys of specs) are answered by their querySpec, everything
+// else by the PromQL engine.
+func queryFunc(env queryEnv, specs map[string]querySpec) promrules.QueryFunc {
+	plain := promrules.EngineQueryFunc(env.engine, env.queryable)
+	return func(ctx context.Context, q string, t time.Time) (promql.Vector, error) {
+		if s, ok := specs[q]; ok {
+			return s.eval(ctx, env, t)
+		}
+		return plain(ctx, q, t)
+	}
+}
+
+// rangeQuery is how a forecast or anomaly rule reads the history of its
+// input expression: raw samples of a plain selector, or a subquery.
+type rangeQuery struct {
+	input parser.Expr
+	rng   time.Duration
+	step  time.Duration // 0: raw samples (input is a plain selector)
+}
+
+// String returns the PromQL range expression.
+func (q rangeQuery) String() string {
+	if q.step == 0 {
+		return fmt.Sprintf("%s[%s]", q.input, model.Duration(q.rng))
+	}
+	return fmt.Sprintf("(%s)[%s:%s]", q.input, model.Duration(q.rng), model.Duration(q.step))
+}
+
+// isPlainSelector reports whether e is a vector selector a range can be
+// appended to.
+func isPlainSelector(e parser.Expr) bool {
+	vs, ok := e.(*parser.VectorSelector)
+	return ok && vs.OriginalOffset == 0 && vs.Timestamp == nil && vs.StartOrEnd == 0
+}
+
+// each runs q at t and calls f with every float series' samples.
+func (q rangeQuery) each(ctx context.Context, env queryEnv, t time.Time, f func(lset labels.Labels, ts []int64, vs []float64)) error {
+	qry, err := env.engine.NewInstantQuery(ctx, env.queryable, nil, q.String(), t)
+	if err != nil {
+		return fmt.Errorf("prepare range query: %w", err)
+	}
+	defer qry.Close()
+	res := qry.Exec(ctx)
+	if res.Err != nil {
+		return fmt.Errorf("run range query: %w", res.Err)
+	}
+	m, err := res.Matrix()
+	if err != nil {
+		return fmt.Errorf("read range query: %w", err)
+	}
+	var (
+		ts []int64
+		vs []float64
+	)
+	for _, s := range m {
+		if len(s.Floats) == 0 {
+			continue
+		}
+		ts, vs = ts[:0], vs[:0]
+		for _, p := range s.Floats {
+			ts = append(ts, p.T)
+			vs = append(vs, p.F)
+		}
+		f(s.Metric.DropReserved(func(n string) bool { return n == model.MetricNameLabel }), ts, vs)
+	}
+	return nil
+}
+
+// forecastQuery computes the ETA series of a forecast rule.
+type forecastQuery struct {
+	fetch       rangeQuery
+	threshold   float64
+	horizon     time.Duration
+	long, short forecast.Options
+	confirm     bool
+}
+
+func newForecastQuery(input parser.Expr, s *ForecastSpec, horizon time.Duration) *forecastQuery {
+	w := s.window()
+	fetch := rangeQuery{input: input, rng: w, step: time.Duration(s.Step)}
+	if fetch.step == 0 && !isPlainSelector(input) {
+		fetch.step = max(w/60, time.Second).Truncate(time.Millisecond)
+	}
+	q := &forecastQuery{
+		fetch:     fetch,
+		threshold: *s.Threshold,
+		horizon:   horizon,
+		long:      s.options(w),
+	}
+	if s.ConfirmWindow > 0 {
+		q.confirm = true
+		q.short = s.options(time.Duration(s.ConfirmWindow))
+	}
+	return q
+}
+
+// eval implements querySpec: one sample per input series whose crossing
+// is predicted within the horizon, valued at the seconds from t to the
+// crossing (0 when breached).
+func (q *forecastQuery) eval(ctx context.Context, env queryEnv, t time.Time) (promql.Vector, error) {
+	var (
+		ws   forecast.Workspace
+		out  promql.Vector
+		errs []error
+		tms  = t.UnixMilli()
+	)
+	err := q.fetch.each(ctx, env, t, func(lset labels.Labels, ts []int64, vs []float64) {
+		est, err := ws.ETA(ts, vs, q.threshold, q.horizon, q.long)
+		if err != nil {
+			errs = append(errs, err)
+			return
+		}
+		if q.confirm {
+			short, err := ws.ETA(ts, vs, q.threshold, q.horizon, q.short)
+			if err != nil {
+				errs = append(errs, err)
+				return
+			}
+			est = forecast.Confirm(short, est)
+		}
+		if !est.Within(q.horizon) {
+			return
+		}
+		// The estimate counts from the last sample; report it from t.
+		eta := est.ETA - time.Duration(tms-est.Trend.End)*time.Millisecond
+		if est.Status == forecast.Breached || eta < 0 {
+			eta = 0
+		}
+		out = append(out, promql.Sample{Metric: lset, T: tms, F: eta.Seconds()})
+	})
+	if err != nil {
+		return nil, err
+	}
+	if len(errs) > 0 {
+		return nil, fmt.Errorf("forecast: %w", errors.Join(errs...))
+	}
+	return out, nil
+}
+
+// anomalyQuery computes the score series of an anomaly rule.
+type anomalyQuery struct {
+	fetch       rangeQuery
+	method      string
+	short, long forecast.AnomalyOptions
+	confirm     bool
+	halfLife    time.Duration
+	minSamples  int
+}
+
+func newAnomalyQuery(input parser.Expr, s *AnomalySpec) *anomalyQuery {
+	q := &anomalyQuery{
+		fetch:      rangeQuery{input: input, rng: s.lookback(), step: s.step()},
+		method:     s.method(),
+		short:      s.options(time.Duration(s.Window)),
+		halfLife:   time.Duration(s.HalfLife),
+		minSamples: s.MinSamples,
+	}
+	if s.ConfirmWindow > 0 {
+		q.confirm = true
+		q.long = s.options(time.Duration(s.ConfirmWindow))
+	}
+	return q
+}
+
+// eval implements querySpec: one sample per input series with a baseline,
+// valued at its score; with a confirmation window, the score of smaller
+// magnitude when both windows agree in sign, else 0.
+func (q *anomalyQuery) eval(ctx context.Context, env queryEnv, t time.Time) (promql.Vector, error) {
+	var (
+		ws   forecast.Workspace
+		out  promql.Vector
+		errs []error
+		tms  = t.UnixMilli()
+	)
+	err := q.fetch.each(ctx, env, t, func(lset labels.Labels, ts []int64, vs []float64) {
+		var (
+			sc  forecast.Score
+			err error
+		)
+		if q.method == "ewma" {
+			sc, err = forecast.EWMA(ts, vs, q.halfLife, q.minSamples)
+		} else {
+			sc, err = ws.Anomaly(ts, vs, q.short)
+		}
+		if err != nil {
+			errs = append(errs, err)
+			return
+		}
+		if sc.Baseline == forecast.NoBaseline || math.IsNaN(sc.Score) {
+			return
+		}
+		score := sc.Score
+		if q.confirm {
+			long, err := ws.Anomaly(ts, vs, q.long)
+			if err != nil {
+				errs = append(errs, err)
+				return
+			}
+			if long.Baseline == forecast.NoBaseline || math.IsNaN(long.Score) {
+				return
+			}
+			switch {
+			case (score > 0) != (long.Score > 0):
+				score = 0
+			case math.Abs(long.Score) < math.Abs(score):
+				score = long.Score
+			}
+		}
+		out = append(out, promql.Sample{Metric: lset, T: tms, F: score})
+	})
+	if err != nil {
+		return nil, err
+	}
+	if len(errs) > 0 {
+		return nil, fmt.Errorf("anomaly: %w", errors.Join(errs...))
+	}
+	return out, nil
+}

@@ -126,12 +126,15 @@
 // interval (default Config.EvaluationInterval, default 1m) and min_interval
 // the group's min_interval (default: interval):
 //
-//  1. A triggered group evaluates at once, unless its previous evaluation
-//     started less than min_interval ago; then it evaluates when
-//     min_interval has passed since then. Triggers that arrive while it
-//     waits or evaluates are merged into that one next evaluation, so a
-//     group evaluates at most once per commit burst and at most once per
-//     min_interval.
+//  1. A triggered group evaluates at once, unless the commit that triggered
+//     its previous evaluation (or, for an evaluation not triggered by a
+//     commit, its start) is less than min_interval ago; then it evaluates
+//     when min_interval has passed since then. Counting from the commit
+//     rather than from a delayed evaluation keeps a collector committing
+//     every min_interval from locking the group into a constant delay.
+//     Triggers that arrive while it waits or evaluates are merged into that
+//     one next evaluation, so a group evaluates at most once per commit
+//     burst and about once per min_interval.
 //  2. A group that has not evaluated for interval evaluates anyway (a
 //     timer restarted by every evaluation), so rules over data that stopped
 //     arriving (absent(), staleness, resolves) still run.

@@ -543,6 +543,9 @@ func (e *Evaluator) loop(ctx context.Context, g *group) {
 		}
 		g.evalMu.Lock()
 		e.evalAt(ctx, g, ts)
+		if kind == triggerIngest && !tr.at.IsZero() {
+			g.last = tr.at
+		}
 		g.evalMu.Unlock()
 		e.metrics.evaluations.WithLabelValues(kind).Inc()
 		if ctx.Err() != nil {

@@ -477,3 +477,37 @@ func mapsEqual(a, b map[string]int) bool {
 	}
 	return true
 }
+
+// TestSteadyCommitsDoNotLockInADelay: with commits min_interval apart,
+// once one evaluation has had to wait, later ones must not keep waiting as
+// long (spacing counts from the triggering commits, not from delayed
+// evaluation starts).
+func TestSteadyCommitsDoNotLockInADelay(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		h := newHarness(t, triggerRules)
+		defer h.close()
+		h.run()
+		t0 := time.Now()
+		at := func(d time.Duration) { time.Sleep(time.Until(t0.Add(d))) }
+		h.commit("kafka/a", map[string]float64{`lag{topic="t"}`: 1})
+		// 900 ms later: this evaluation waits for min_interval (1s) and
+		// runs at t0+1s+coalescing window.
+		at(900 * time.Millisecond)
+		h.commit("kafka/a", map[string]float64{`lag{topic="t"}`: 2})
+		at(1900 * time.Millisecond)
+		synctest.Wait()
+		base := h.evaluations()["kafka"]
+		// From then on commits come every second, as a 1 s collector's do:
+		// each is evaluated within the coalescing window.
+		for i := range 4 {
+			at(time.Duration(1900+1000*i) * time.Millisecond)
+			h.commit("kafka/a", map[string]float64{`lag{topic="t"}`: float64(3 + i)})
+			time.Sleep(DefaultCoalesceWindow)
+			synctest.Wait()
+			if got := h.evaluations()["kafka"]; got != base+i+1 {
+				t.Fatalf("commit %d: kafka evaluated %d times %v after the commit, want %d: the evaluation was delayed",
+					i, got, DefaultCoalesceWindow, base+i+1)
+			}
+		}
+	})
+}

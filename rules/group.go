@@ -40,7 +40,13 @@ type group struct {
 	evalMu    sync.Mutex
 	restored  bool
 	evaluated bool
-	last      time.Time // wall-clock time of the last evaluation
+	// last is when the data the last evaluation read arrived: the commit
+	// that triggered it, or its own start for other evaluations. Minimum
+	// spacing counts from it, so that an evaluation that had to wait does
+	// not push every later one back by the same wait (with commits exactly
+	// min_interval apart, spacing from evaluation starts would lock the
+	// group into a constant delay).
+	last      time.Time
 	lastTs    int64     // evaluation timestamp (ms) of the last evaluation
 
 	quit, done chan struct{} // set by Evaluator.start

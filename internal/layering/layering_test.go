@@ -33,7 +33,7 @@ func rules() []rule {
 		{pkg: `^` + ours + `/demo$`, deny: `^` + ours + `/(api|app|storage|ui)`, why: "the demo platform is a data source, not a server component"},
 		{pkg: `^` + ours + `/rules/forecast$`, deny: `^` + ours + `/`, why: "forecast numerics are pure and depend on gonum only"},
 		{pkg: `.`, deny: `^` + ours + `/cmd/`, why: "nothing imports cmd"},
-		{pkg: `^` + ours + `/(?:[^c]|c[^m]|cm[^d])`, deny: `^` + ours + `/app$`, why: "only cmd imports app"},
+		{pkg: `^` + ours + `/(?:[^cb]|c[^m]|cm[^d]|b[^e])`, deny: `^` + ours + `/app$`, why: "only cmd (and the bench programs) import app"},
 	}
 }
 

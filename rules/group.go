@@ -46,8 +46,8 @@ type group struct {
 	// not push every later one back by the same wait (with commits exactly
 	// min_interval apart, spacing from evaluation starts would lock the
 	// group into a constant delay).
-	last      time.Time
-	lastTs    int64     // evaluation timestamp (ms) of the last evaluation
+	last   time.Time
+	lastTs int64 // evaluation timestamp (ms) of the last evaluation
 
 	quit, done chan struct{} // set by Evaluator.start
 	defs       []ruleDef

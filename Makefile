@@ -57,6 +57,7 @@ bench: build
 	$(GO) run ./bench/container
 	$(GO) run ./bench/forecast
 	$(GO) run ./bench/rules
+	$(GO) run ./bench/e2elatency
 
 clean:
 	rm -rf bin

@@ -121,15 +121,17 @@ func Run(ctx context.Context, opts Options) error {
 	// Alerts from rule evaluation go to alerting, which exists below; the
 	// evaluator does not run before the run group starts.
 	var alerts *alert.Manager
+	var placer *placer
 	evaluator, err := rules.New(rulesConfig(cfg), rules.Options{
 		Engine:    engine,
 		Queryable: st.Queryable(),
 		Appender:  func(ctx context.Context) rules.Appender { return st.Appender(ctx) },
-		Notify: func(_ context.Context, as []rules.Alert) {
+		Notify: func(ctx context.Context, as []rules.Alert) {
 			out := make([]alert.Alert, len(as))
 			for i, a := range as {
 				out[i] = alert.Alert(a)
 			}
+			placer.place(ctx, out)
 			alerts.Send(out...)
 		},
 		Logger:     logger.With("component", "rules"),
@@ -197,21 +199,24 @@ func Run(ctx context.Context, opts Options) error {
 		return err
 	}
 
+	topo := topology.NewBuilder(topology.Options{
+		Query:   engineQuery(engine, st.Queryable()),
+		Modules: reloader.declaredModules,
+		Logger:  logger.With("component", "topology"),
+	})
+	placer = newPlacer(topo, externalURL)
+
 	var ready atomic.Bool
 	handler := api.New(api.Options{
-		Storage:  st,
-		Engine:   engine,
-		Metadata: manager.Metadata,
-		Ready:    ready.Load,
-		Reload:   reloader.reload,
-		Alerts:   alerts.Handler(),
-		Rules:    func() api.RuleSource { return evaluator },
-		Demo:     demoHandler(platform, logger.With("component", "demo")),
-		Topology: topology.NewBuilder(topology.Options{
-			Query:   engineQuery(engine, st.Queryable()),
-			Modules: reloader.declaredModules,
-			Logger:  logger.With("component", "topology"),
-		}),
+		Storage:    st,
+		Engine:     engine,
+		Metadata:   manager.Metadata,
+		Ready:      ready.Load,
+		Reload:     reloader.reload,
+		Alerts:     alerts.Handler(),
+		Rules:      func() api.RuleSource { return evaluator },
+		Demo:       demoHandler(platform, logger.With("component", "demo")),
+		Topology:   topo,
 		AdminUsers: opts.AdminUsers,
 		UI:         ui.Handler(),
 		Logger:     logger.With("component", "api"),

@@ -119,8 +119,9 @@ func (b *Batch) Each(f func(l labels.Labels, t int64, v float64)) {
 	}
 }
 
-// reset empties the batch, keeping its capacity.
-func (b *Batch) reset() {
+// Reset empties the batch, keeping its capacity, so one batch can serve
+// round after round as the Manager's does.
+func (b *Batch) Reset() {
 	clear(b.samples)
 	b.samples = b.samples[:0]
 	clear(b.meta)

@@ -373,7 +373,7 @@ func (l *loop) run(ctx context.Context) {
 func (l *loop) collectOnce(ctx context.Context) {
 	start := l.m.opts.Now()
 	ts := start.UnixMilli()
-	l.batch.reset()
+	l.batch.Reset()
 
 	cctx, cancel := context.WithTimeout(ctx, l.target.Timeout)
 	err := l.target.Collector.Collect(cctx, l.batch)

@@ -202,8 +202,9 @@ func measure(p profile, rounds int, sustain time.Duration, sustained bool) error
 	return nil
 }
 
-// directRounds runs rounds fast-path rounds of a new collector, each into
-// a new batch, and prints their duration, CPU and heap.
+// directRounds runs rounds fast-path rounds of a new collector into one
+// reused batch (as the Manager reuses its batch) and prints their
+// duration, CPU and heap.
 func directRounds(cfg *kafka.Config, rounds int) error {
 	col, err := kafka.New(cfg, kafka.Options{})
 	if err != nil {
@@ -212,8 +213,9 @@ func directRounds(cfg *kafka.Config, rounds int) error {
 	defer col.Close()
 
 	baseHeap := heapAfterGC()
+	b := collector.NewBatch()
 	collect := func() (time.Duration, *collector.Batch, error) {
-		b := collector.NewBatch()
+		b.Reset()
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
 		start := time.Now()

@@ -144,6 +144,9 @@ func New(opts Options) *API {
 	a.mux.HandleFunc("POST /-/reload", a.admin(a.reload))
 	if opts.Demo != nil {
 		a.mux.Handle("/api/v1/demo/", opts.Demo)
+		// The demo's controls change what runs: admin users only, like
+		// /-/reload. Its webhook receiver stays open to pipewatch itself.
+		a.mux.Handle("POST /api/v1/demo/stall", a.admin(opts.Demo.ServeHTTP))
 	}
 	if opts.Alerts != nil {
 		a.mux.Handle("/api/v2/", a.adminWrites(opts.Alerts))

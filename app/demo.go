@@ -2,6 +2,7 @@ package app
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -9,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/prometheus/common/model"
 	"gopkg.in/yaml.v3"
 
 	"github.com/pipewatch/pipewatch/alert"
@@ -16,8 +18,16 @@ import (
 	"github.com/pipewatch/pipewatch/demo"
 )
 
-// demoWebhookPath is where the built-in demo receiver listens.
-const demoWebhookPath = "/api/v1/demo/webhook"
+// Paths of the demo platform's endpoints, served only with --demo.
+const (
+	// demoWebhookPath is where the built-in demo receiver listens.
+	demoWebhookPath = "/api/v1/demo/webhook"
+	// demoStallPath injects a stall into a demo consumer group (POST).
+	demoStallPath = "/api/v1/demo/stall"
+	// defaultInjectedStall is how long an injected stall lasts unless the
+	// request says otherwise.
+	defaultInjectedStall = 2 * time.Minute
+)
 
 // demoAlerting is the alerting configuration used with --demo when the
 // configuration has none: every alert goes, at once, to the built-in demo
@@ -56,14 +66,88 @@ func (env buildEnv) alerting(cfg *config.Config) (*alert.Config, error) {
 }
 
 // demoHandler serves /api/v1/demo/ when the demo platform runs: the demo
-// webhook receiver.
+// webhook receiver and the stall control.
 func demoHandler(platform *demo.Platform, logger *slog.Logger) http.Handler {
 	if platform == nil {
 		return nil
 	}
 	mux := http.NewServeMux()
 	mux.Handle(demoWebhookPath, &demoReceiver{logger: logger})
+	mux.Handle(demoStallPath, stallHandler{platform: platform, logger: logger})
 	return mux
+}
+
+// stallHandler serves POST /api/v1/demo/stall?group=<g>&for=<duration>:
+// the group's consumers stop polling and committing for that long (default
+// two minutes; for=0 ends an injected stall), see demo.Platform.Stall.
+// Without group it stalls the demo's stalling group. The answer is JSON in
+// the Prometheus API's envelope: the group and when the stall ends, or the
+// error (400 for bad parameters, 404 for an unknown group).
+type stallHandler struct {
+	platform *demo.Platform
+	logger   *slog.Logger
+}
+
+func (h stallHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodPost {
+		w.Header().Set("Allow", http.MethodPost)
+		writeDemoError(w, http.StatusMethodNotAllowed, "method not allowed: use POST")
+		return
+	}
+	if err := r.ParseForm(); err != nil {
+		writeDemoError(w, http.StatusBadRequest, "parse form: "+err.Error())
+		return
+	}
+	group := r.Form.Get("group")
+	if group == "" {
+		for _, m := range h.platform.Modules() {
+			if m.StallingGroup != "" {
+				group = m.StallingGroup
+			}
+		}
+	}
+	d := defaultInjectedStall
+	if v := r.Form.Get("for"); v != "" {
+		parsed, err := model.ParseDuration(v)
+		if err != nil {
+			writeDemoError(w, http.StatusBadRequest, fmt.Sprintf("parameter for: %v", err))
+			return
+		}
+		d = time.Duration(parsed)
+	}
+	until, err := h.platform.Stall(group, d)
+	switch {
+	case errors.Is(err, demo.ErrUnknownGroup):
+		writeDemoError(w, http.StatusNotFound, err.Error())
+		return
+	case err != nil:
+		writeDemoError(w, http.StatusBadRequest, err.Error())
+		return
+	}
+	h.logger.Info("demo stall injected", "group", group, "until", until.Format(time.RFC3339))
+	writeDemoJSON(w, http.StatusOK, map[string]any{
+		"status": "success",
+		"data":   map[string]any{"group": group, "until": until.UTC().Format(time.RFC3339Nano)},
+	})
+}
+
+func writeDemoError(w http.ResponseWriter, code int, msg string) {
+	typ := "bad_data"
+	if code == http.StatusNotFound {
+		typ = "not_found"
+	}
+	writeDemoJSON(w, code, map[string]any{"status": "error", "errorType": typ, "error": msg})
+}
+
+func writeDemoJSON(w http.ResponseWriter, code int, v any) {
+	body, err := json.Marshal(v)
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(code)
+	_, _ = w.Write(body)
 }
 
 // demoReceiver is the demo's webhook receiver: it logs every notification
@@ -86,14 +170,8 @@ func (d *demoReceiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	switch r.Method {
 	case http.MethodGet:
 		d.mu.Lock()
-		body, err := json.Marshal(map[string]any{"status": "success", "data": d.got})
-		d.mu.Unlock()
-		if err != nil {
-			http.Error(w, err.Error(), http.StatusInternalServerError)
-			return
-		}
-		w.Header().Set("Content-Type", "application/json")
-		_, _ = w.Write(body)
+		defer d.mu.Unlock()
+		writeDemoJSON(w, http.StatusOK, map[string]any{"status": "success", "data": d.got})
 	case http.MethodPost:
 		body, err := io.ReadAll(io.LimitReader(r.Body, 1<<20))
 		if err != nil {

@@ -21,15 +21,13 @@ const (
 // consumerOpts are the options shared by group members and jobs: read every
 // topic of s from the start, with small fetches so memory stays bounded.
 func consumerOpts(p *Platform, s *moduleSpec, clientID string) []kgo.Opt {
-	return []kgo.Opt{
-		kgo.SeedBrokers(p.brokers...),
-		kgo.ClientID(clientID),
+	return append(p.clientOpts(clientID),
 		kgo.ConsumeTopics(s.topicNames()...),
 		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()),
-		kgo.FetchMaxBytes(1 << 20),
-		kgo.FetchMaxPartitionBytes(256 << 10),
-		kgo.FetchMaxWait(500 * time.Millisecond),
-	}
+		kgo.FetchMaxBytes(1<<20),
+		kgo.FetchMaxPartitionBytes(256<<10),
+		kgo.FetchMaxWait(500*time.Millisecond),
+	)
 }
 
 // member is one live member of a consumer group. It polls, and commits every
@@ -59,9 +57,13 @@ func newMember(p *Platform, s *moduleSpec, g groupSpec, idx int, start time.Time
 
 // run polls and commits until ctx is done.
 func (c *member) run(ctx context.Context) {
+	opts := c.p.opts
+	commitEvery := opts.CommitInterval
+	if c.stalls {
+		commitEvery = min(commitEvery, stallingCommitInterval)
+	}
 	var (
-		opts       = c.p.opts
-		nextCommit = time.Now().Add(opts.CommitInterval)
+		nextCommit = time.Now().Add(commitEvery)
 		state      = stateHealthy
 		tokens     float64
 		lastToken  = time.Now()
@@ -70,6 +72,13 @@ func (c *member) run(ctx context.Context) {
 		now := time.Now()
 		wait := min(time.Until(nextCommit), maxPollWait)
 		limit := 0 // no limit
+		if until := c.p.injectedStall(c.group); now.Before(until) {
+			// An injected stall: as the stalled state of the cycle, checked
+			// every second so that ending it early takes effect soon.
+			sleep(ctx, min(until.Sub(now), maxPollWait))
+			lastToken = time.Now()
+			continue
+		}
 		if c.stalls {
 			st, progress, left := stallPhase(now.Sub(c.start), opts.StallCycle)
 			if st != state {
@@ -112,7 +121,7 @@ func (c *member) run(ctx context.Context) {
 			if err := c.cl.CommitUncommittedOffsets(ctx); err != nil && !quiet(ctx, err) && c.errLog.allow() {
 				c.p.log.Warn("commit offsets", "module", c.spec.name, "group", c.group, "err", err)
 			}
-			nextCommit = time.Now().Add(opts.CommitInterval)
+			nextCommit = time.Now().Add(commitEvery)
 		}
 	}
 }
@@ -155,6 +164,10 @@ func (j *job) run(ctx context.Context) {
 	every := 2 * j.p.opts.CommitInterval
 	next := time.Now().Add(every)
 	for ctx.Err() == nil {
+		if until := j.p.injectedStall(j.group); time.Now().Before(until) {
+			sleep(ctx, min(time.Until(until), maxPollWait))
+			continue
+		}
 		pctx, cancel := context.WithTimeout(ctx, min(max(time.Until(next), time.Millisecond), maxPollWait))
 		fs := j.cl.PollFetches(pctx)
 		cancel()

@@ -5,6 +5,8 @@ import (
 	"log/slog"
 	"math"
 	"os"
+	"runtime"
+	"runtime/pprof"
 	"slices"
 	"strings"
 	"syscall"
@@ -457,22 +459,39 @@ func TestSoak(t *testing.T) {
 		return n
 	}
 
+	every := min(d, time.Minute)
+	if v := os.Getenv("PIPEWATCH_DEMO_SOAK_EVERY"); v != "" {
+		if every, err = time.ParseDuration(v); err != nil {
+			t.Fatal(err)
+		}
+	}
 	sleep(ctx, 10*time.Second) // warm up: groups join, clients connect
 	cpu0, wall0, rec0 := cpuTime(t), time.Now(), endSum()
-	for left := d; left > 0; left -= time.Minute {
-		sleep(ctx, min(left, time.Minute))
-		dirs, err := adm.DescribeAllLogDirs(ctx, nil)
+	for left := d; left > 0; left -= every {
+		sleep(ctx, min(left, every))
+		var logBytes int64 // once per partition, not per replica as DescribeLogDirs counts
+		for _, topic := range topics {
+			for _, pi := range p.cluster.PartitionInfos(topic) {
+				logBytes += pi.NumBytes
+			}
+		}
+		var ms runtime.MemStats
+		runtime.ReadMemStats(&ms)
+		cpu, wall := cpuTime(t)-cpu0, time.Since(wall0)
+		t.Logf("after %v: cpu %.1f%% of one core, %.0f records/s, rss %s, heap in use %.1f MiB, log bytes %.1f MiB",
+			wall.Round(time.Second), 100*cpu.Seconds()/wall.Seconds(), float64(endSum()-rec0)/wall.Seconds(),
+			rss(), float64(ms.HeapInuse)/(1<<20), float64(logBytes)/(1<<20))
+	}
+	if path := os.Getenv("PIPEWATCH_DEMO_SOAK_HEAP"); path != "" {
+		f, err := os.Create(path)
 		if err != nil {
 			t.Fatal(err)
 		}
-		var logBytes int64
-		for _, ds := range dirs {
-			logBytes += ds.Size()
+		runtime.GC()
+		if err := pprof.WriteHeapProfile(f); err != nil {
+			t.Fatal(err)
 		}
-		cpu, wall := cpuTime(t)-cpu0, time.Since(wall0)
-		t.Logf("after %v: cpu %.1f%% of one core, %.0f records/s, rss %s, log bytes %.1f MiB",
-			wall.Round(time.Second), 100*cpu.Seconds()/wall.Seconds(), float64(endSum()-rec0)/wall.Seconds(),
-			rss(), float64(logBytes)/(1<<20))
+		f.Close()
 	}
 	cancel()
 	if err := <-runErr; err != nil {

@@ -70,25 +70,27 @@
 // every topic
 //
 //   - retention.bytes (per partition, as in Kafka) from a split of
-//     [Options.MaxLogBytes] (32 MiB by default) over all topics in
-//     proportion to their record rates, the stalling module's counted four
-//     times, so every topic keeps about the same time span (some three
-//     minutes at the default rates, about 120 bytes a record) and
-//     "hotdog-clicks" four times that, enough for its backlog to survive
-//     the stall;
+//     [Options.MaxLogBytes] (24 MiB by default) over all topics in
+//     proportion to their record rates, the stalling module's counted six
+//     times, so every topic keeps about the same time span (some two
+//     minutes at the default rates, at about 120 bytes a record) and
+//     "hotdog-clicks" six times that (up to retention.ms), so its backlog
+//     survives the stall;
 //   - segment.bytes of a quarter of its retention.bytes (at least 16 KiB),
 //     so that trimming frees memory in small steps;
-//   - retention.ms of ten minutes, or twice the stall cycle if longer, the
-//     upper limit when rates are low;
+//   - retention.ms of ten minutes, or twice the stall cycle if longer;
 //
 // and Run calls ApplyRetention every ten seconds. The partition logs thus
-// never hold much more than MaxLogBytes plus one segment per partition
-// (about 1.3 x MaxLogBytes), however long the demo runs; raising RateScale
-// shortens the retained span instead of growing memory. Everything else is
-// bounded by construction: producers use TryProduce with at most 4,096
-// buffered records each and drop (and count) records rather than queue
-// without end, consumers fetch at most 1 MiB per request, and committed
-// offsets are one per group and partition. With a much longer StallCycle or
-// a larger RateScale, raise MaxLogBytes so the stalled backlog is not
-// trimmed before it is consumed.
+// never hold much more than MaxLogBytes plus one segment per partition,
+// however long the demo runs; raising RateScale shortens the retained span
+// instead of growing memory. The in-memory files grow by doubling and are
+// freed a segment at a time, so they take up to about twice the log bytes:
+// with the defaults the logs level off near 21 MiB, the live heap near 60
+// MiB and the process RSS (Go heap with GOGC=100, clients and cluster
+// together) near 130 MB. Everything else is bounded by construction:
+// producers use TryProduce with at most 4,096 buffered records each and drop
+// (and count) records rather than queue without end, consumers fetch at most
+// 1 MiB per request, and committed offsets are one per group and partition.
+// With a much longer StallCycle or a larger RateScale, raise MaxLogBytes so
+// the stalled backlog is not trimmed before it is consumed.
 package demo

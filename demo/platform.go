@@ -24,8 +24,20 @@ const (
 	// (Kafka's auto.commit.interval.ms).
 	DefaultCommitInterval = 5 * time.Second
 	// DefaultMaxLogBytes is the default bound of all partition logs together.
-	DefaultMaxLogBytes = 32 << 20
+	DefaultMaxLogBytes = 24 << 20
+	// MaxInjectedStall is the longest stall Platform.Stall accepts.
+	MaxInjectedStall = 30 * time.Minute
 )
+
+// stallingCommitInterval is how often the stalling group commits at the
+// most: every second, like a consumer with a short auto-commit interval,
+// so that a watcher with a short status window tells a stall within
+// seconds of it.
+const stallingCommitInterval = time.Second
+
+// ErrUnknownGroup is returned by Platform.Stall for a group that is not
+// in the catalog.
+var ErrUnknownGroup = errors.New("no such consumer group in the demo catalog")
 
 const (
 	numBrokers        = 3
@@ -34,7 +46,7 @@ const (
 	minSegmentBytes   = 16 << 10
 	// stallWeight is how many times its rate the stalling module weighs
 	// in the split of MaxLogBytes.
-	stallWeight = 4
+	stallWeight = 6
 )
 
 // Options configures a Platform. The zero value is the demo as `--demo`
@@ -114,6 +126,10 @@ type Platform struct {
 
 	ran       atomic.Bool
 	closeOnce sync.Once
+
+	stallMu sync.Mutex
+	// injected maps a group to the end of a stall injected with Stall.
+	injected map[string]time.Time
 }
 
 // New starts the Kafka cluster on random ports of 127.0.0.1 and creates the
@@ -125,7 +141,7 @@ func New(opts Options) (*Platform, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &Platform{opts: opts, log: opts.Logger, specs: catalog()}
+	p := &Platform{opts: opts, log: opts.Logger, specs: catalog(), injected: map[string]time.Time{}}
 
 	retention := max(minRetention, 2*opts.StallCycle)
 	retBytes := retentionBytes(p.specs, opts.MaxLogBytes)
@@ -289,6 +305,53 @@ func (p *Platform) Run(ctx context.Context) error {
 	return nil
 }
 
+// Stall injects a stall into group, a live group or a job group of the
+// catalog: from now on, for d, its consumers neither poll nor commit, as in
+// the stalled state of the stall cycle. Live members stay in the group and
+// keep heartbeating and the producers keep writing, so the lag grows at the
+// produce rate while the committed offsets stand still. A call replaces
+// any earlier injected stall of the group; d = 0 ends it at once (the
+// consumers resume within a second). It returns the time at which the
+// stall ends. It is how tests and demonstrations cause a stall on demand instead of
+// waiting for the cycle; d must be between 0 and MaxInjectedStall.
+func (p *Platform) Stall(group string, d time.Duration) (until time.Time, err error) {
+	if d < 0 || d > MaxInjectedStall {
+		return time.Time{}, fmt.Errorf("stall of group %q: duration %v is not between 0 and %v", group, d, MaxInjectedStall)
+	}
+	if !p.hasGroup(group) {
+		return time.Time{}, fmt.Errorf("stall of group %q: %w", group, ErrUnknownGroup)
+	}
+	until = time.Now().Add(d)
+	p.stallMu.Lock()
+	if d == 0 {
+		delete(p.injected, group)
+	} else {
+		p.injected[group] = until
+	}
+	p.stallMu.Unlock()
+	p.log.Info("stall injected", "group", group, "for", d)
+	return until, nil
+}
+
+// injectedStall returns the end of the stall injected into group, or the
+// zero time if there is none.
+func (p *Platform) injectedStall(group string) time.Time {
+	p.stallMu.Lock()
+	defer p.stallMu.Unlock()
+	return p.injected[group]
+}
+
+func (p *Platform) hasGroup(group string) bool {
+	for _, s := range p.specs {
+		for _, g := range s.groups {
+			if g.name == group {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // Close shuts the cluster down. Run closes the platform itself; Close is
 // for a platform whose Run was never called. It is safe to call more than
 // once and after Run.
@@ -317,6 +380,17 @@ func countProducers(specs []moduleSpec) int {
 		n += len(s.producers)
 	}
 	return n
+}
+
+// clientOpts are the options of every client of the platform. Client
+// metrics (KIP-714) are off: kfake accepts them, and pushing gzipped
+// telemetry from every client was a fifth of all the demo's allocations.
+func (p *Platform) clientOpts(clientID string) []kgo.Opt {
+	return []kgo.Opt{
+		kgo.SeedBrokers(p.brokers...),
+		kgo.ClientID(clientID),
+		kgo.DisableClientMetrics(),
+	}
 }
 
 // isCancel reports whether err only says that the work was cancelled or the

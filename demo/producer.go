@@ -40,13 +40,11 @@ type producer struct {
 }
 
 func newProducer(p *Platform, s *moduleSpec, name string, start time.Time) (*producer, error) {
-	cl, err := kgo.NewClient(
-		kgo.SeedBrokers(p.brokers...),
-		kgo.ClientID(name),
+	cl, err := kgo.NewClient(append(p.clientOpts(name),
 		kgo.ProducerLinger(20*time.Millisecond),
 		kgo.MaxBufferedRecords(maxBufferedRecords),
 		kgo.RecordDeliveryTimeout(30*time.Second),
-	)
+	)...)
 	if err != nil {
 		return nil, fmt.Errorf("create producer %q of module %q: %w", name, s.name, err)
 	}

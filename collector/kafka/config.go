@@ -328,8 +328,11 @@ func checkBroker(addr string) error {
 
 // DemoConfig returns the configuration with which pipewatch watches the
 // embedded demo platform's cluster: collection every second, metadata every
-// ten seconds (the demo's groups come and go as it starts) and the
-// end-to-end probe on. The app still adds the cluster's brokers.
+// ten seconds (the demo's groups come and go as it starts), a status window
+// of five seconds (the demo's stalling group commits every second, so a
+// stall shows within seconds; groups that commit less often still get four
+// times their commit interval) and the end-to-end probe on. The app still
+// adds the cluster's brokers.
 func DemoConfig(name string, brokers []string) *Config {
 	c := DefaultConfig
 	c.Name = name
@@ -337,6 +340,7 @@ func DemoConfig(name string, brokers []string) *Config {
 	c.CollectInterval = model.Duration(time.Second)
 	c.CollectTimeout = model.Duration(time.Second)
 	c.MetadataInterval = model.Duration(10 * time.Second)
+	c.StatusWindow = model.Duration(5 * time.Second)
 	c.Probe = ProbeConfig{Enabled: true}
 	return &c
 }

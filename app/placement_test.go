@@ -34,8 +34,10 @@ func TestAlertsGetTheirPlaceInThePipeline(t *testing.T) {
 		t.Fatal(err)
 	}
 	b := topology.NewBuilder(topology.Options{
-		Query:   engineQuery(api.NewEngine(nil, nil), st.Queryable()),
-		Modules: func() []topology.Module { return []topology.Module{{Name: "hotdog", Topics: []string{"hotdog-clicks"}}} },
+		Query: api.TopologyQuery(api.NewEngine(nil, nil), st.Queryable()),
+		Modules: func() []topology.Module {
+			return []topology.Module{{Name: "hotdog", Topics: []string{"hotdog-clicks"}}}
+		},
 	})
 	ext, _ := url.Parse("http://pipewatch.example:9470")
 	alerts := []alert.Alert{

@@ -121,7 +121,6 @@ func module(g *topology.Graph, name string) *topology.ModuleSummary {
 	return nil
 }
 
-
 // seedHotel writes a small platform: topic hotel-search-log read by a live
 // group (hotel-indexer) and a member-less job group (hotel-flink), and an
 // undeclared pair orders-events / orders-consumer.

@@ -10,6 +10,9 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/prometheus/prometheus/promql"
+	promstorage "github.com/prometheus/prometheus/storage"
+
 	"github.com/pipewatch/pipewatch/topology"
 )
 
@@ -66,4 +69,29 @@ func parseTime(s string) (time.Time, error) {
 		return time.Time{}, fmt.Errorf("cannot parse %q to a valid timestamp", s)
 	}
 	return t, nil
+}
+
+// TopologyQuery adapts the PromQL engine over q to topology.QueryFunc, the
+// instant queries with which a topology.Builder reads storage.
+func TopologyQuery(engine *promql.Engine, q promstorage.Queryable) topology.QueryFunc {
+	return func(ctx context.Context, expr string, at time.Time) ([]topology.Sample, error) {
+		qry, err := engine.NewInstantQuery(ctx, q, nil, expr, at)
+		if err != nil {
+			return nil, err
+		}
+		defer qry.Close()
+		res := qry.Exec(ctx)
+		if res.Err != nil {
+			return nil, res.Err
+		}
+		vec, err := res.Vector()
+		if err != nil {
+			return nil, err
+		}
+		out := make([]topology.Sample, len(vec))
+		for i, s := range vec {
+			out[i] = topology.Sample{Labels: s.Metric, Value: s.F}
+		}
+		return out, nil
+	}
 }

@@ -200,7 +200,7 @@ func Run(ctx context.Context, opts Options) error {
 	}
 
 	topo := topology.NewBuilder(topology.Options{
-		Query:   engineQuery(engine, st.Queryable()),
+		Query:   api.TopologyQuery(engine, st.Queryable()),
 		Modules: reloader.declaredModules,
 		Logger:  logger.With("component", "topology"),
 	})

@@ -24,6 +24,7 @@ func TestAlertsGetTheirPlaceInThePipeline(t *testing.T) {
 	now := time.Now().UnixMilli()
 	for _, l := range []labels.Labels{
 		labels.FromStrings("__name__", "kafka_consumergroup_current_offset", "cluster", "prod", "consumergroup", "hotdog-ctr", "topic", "hotdog-clicks", "partition", "0"),
+		labels.FromStrings("__name__", "kafka_consumergroup_current_offset_sum", "cluster", "prod", "consumergroup", "hotdog-ctr", "topic", "hotdog-clicks"),
 		labels.FromStrings("__name__", "kafka_topic_partitions", "cluster", "prod", "topic", "orders-events"),
 	} {
 		if _, err := app.Append(0, l, now, 1); err != nil {

@@ -4,7 +4,9 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"runtime"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/prometheus/prometheus/model/labels"
@@ -61,32 +63,44 @@ func NewBuilder(opts Options) *Builder {
 // Build returns the graph at time at. With a module name, it returns that
 // module's nodes and the edges touching them (with their other ends, which
 // may belong to neighbouring modules); the module list always covers all
-// modules. Observation queries that fail are logged and skipped, so a
-// partial graph is still returned; the error reports them.
+// modules. Queries that fail are logged and skipped, so a partial graph is
+// still returned; the error reports them.
+//
+// All queries of a build are independent: they run at once, at most
+// GOMAXPROCS at a time, and their results are applied in order —
+// observations, declarations, inferred modules, then health.
 func (b *Builder) Build(ctx context.Context, at time.Time, module string) (*Graph, error) {
-	w := newWorld()
+	obs, figs := observers(), figures()
+	exprs := make([]string, 0, len(obs)+len(figs)+2)
+	names := make([]string, 0, cap(exprs))
+	for _, o := range obs {
+		exprs, names = append(exprs, o.expr), append(names, o.name)
+	}
+	for _, f := range figs {
+		exprs, names = append(exprs, f.expr), append(names, f.stat)
+	}
+	exprs, names = append(exprs, statusExpr, alertsExpr), append(names, "status", "alerts")
+	results, qerrs := b.fetch(ctx, exprs, at)
+	if ctx.Err() != nil {
+		return nil, ctx.Err()
+	}
 	var errs []string
-	for _, o := range observers() {
-		samples, err := b.opts.Query(ctx, o.expr, at)
+	for i, err := range qerrs {
 		if err != nil {
-			if ctx.Err() != nil {
-				return nil, ctx.Err()
-			}
-			errs = append(errs, fmt.Sprintf("%s: %v", o.name, err))
-			continue
+			errs = append(errs, fmt.Sprintf("%s: %v", names[i], err))
 		}
-		for _, s := range samples {
+	}
+
+	w := newWorld()
+	for i, o := range obs {
+		for _, s := range results[i] {
 			o.observe(w, s.Labels)
 		}
 	}
 	w.declare(b.opts.Modules())
 	w.inferModules()
-	if err := b.annotate(ctx, w, at); err != nil {
-		if ctx.Err() != nil {
-			return nil, ctx.Err()
-		}
-		errs = append(errs, err.Error())
-	}
+	n := len(obs) + len(figs)
+	b.annotate(w, results[len(obs):n], results[n], results[n+1])
 	g := w.graph(module)
 	g.sort()
 	if len(errs) > 0 {
@@ -94,6 +108,23 @@ func (b *Builder) Build(ctx context.Context, at time.Time, module string) (*Grap
 		return g, fmt.Errorf("build topology: %s", strings.Join(errs, "; "))
 	}
 	return g, nil
+}
+
+// fetch evaluates exprs at time at, at most GOMAXPROCS at once, and returns
+// each one's result and error at its index.
+func (b *Builder) fetch(ctx context.Context, exprs []string, at time.Time) ([][]Sample, []error) {
+	results, errs := make([][]Sample, len(exprs)), make([]error, len(exprs))
+	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
+	var wg sync.WaitGroup
+	for i, expr := range exprs {
+		wg.Go(func() {
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			results[i], errs[i] = b.opts.Query(ctx, expr, at)
+		})
+	}
+	wg.Wait()
+	return results, errs
 }
 
 // observer turns the result of one query into nodes and edges.
@@ -115,9 +146,10 @@ func observers() []observer {
 		},
 		{
 			// Committed offsets link a group to the topics it consumes,
-			// member-less groups (Flink, Spark) included.
+			// member-less groups (Flink, Spark) included; the per-topic
+			// sums say so with an eighth of the partitions' series.
 			name: "kafka_offsets",
-			expr: `max by (cluster, consumergroup, topic) (kafka_consumergroup_current_offset)`,
+			expr: `max by (cluster, consumergroup, topic) (kafka_consumergroup_current_offset_sum)`,
 			observe: func(w *world, l labels.Labels) {
 				c := l.Get("cluster")
 				t := w.observeNode(KindTopic, c, l.Get("topic"))

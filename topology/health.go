@@ -1,10 +1,8 @@
 package topology
 
 import (
-	"context"
 	"fmt"
 	"math"
-	"strings"
 	"time"
 
 	"github.com/prometheus/prometheus/model/labels"
@@ -29,22 +27,33 @@ func groupOf(l labels.Labels) string {
 
 func consumeEdgeOf(l labels.Labels) string { return edgeID(topicOf(l), groupOf(l)) }
 
-// figures is the explicit list of health figures read per build.
+// figures is the explicit list of health figures read per build. Hops
+// read the Kafka collector's per-topic sums (kafka_consumergroup_lag_sum,
+// kafka_consumergroup_current_offset_sum), an eighth of the series of the
+// per-partition families at 8 partitions a topic; only the time lag, a
+// maximum, needs the partitions.
 func figures() []figure {
 	return []figure{
 		{"in_rate", `sum by (cluster, topic) (rate(kafka_topic_partition_current_offset[1m]))`, topicOf},
 		{"partitions", `max by (cluster, topic) (kafka_topic_partitions)`, topicOf},
-		{"lag", `sum by (cluster, consumergroup, topic) (kafka_consumergroup_lag)`, consumeEdgeOf},
-		{"lag_before", `sum by (cluster, consumergroup, topic) (kafka_consumergroup_lag offset 2m)`, consumeEdgeOf},
+		{"lag", `sum by (cluster, consumergroup, topic) (kafka_consumergroup_lag_sum)`, consumeEdgeOf},
+		{"lag_before", `sum by (cluster, consumergroup, topic) (kafka_consumergroup_lag_sum offset 2m)`, consumeEdgeOf},
 		{"lag_seconds", `max by (cluster, consumergroup, topic) (kafka_consumergroup_lag_seconds)`, consumeEdgeOf},
-		{"rate", `sum by (cluster, consumergroup, topic) (rate(kafka_consumergroup_current_offset[1m]))`, consumeEdgeOf},
-		{"lag", `sum by (cluster, consumergroup) (kafka_consumergroup_lag)`, groupOf},
+		{"rate", `sum by (cluster, consumergroup, topic) (rate(kafka_consumergroup_current_offset_sum[1m]))`, consumeEdgeOf},
+		{"lag", `sum by (cluster, consumergroup) (kafka_consumergroup_lag_sum)`, groupOf},
 		{"members", `max by (cluster, consumergroup) (kafka_consumergroup_members)`, groupOf},
 	}
 }
 
-// annotate reads the health figures, group statuses and firing alerts at
-// time at and sets every node's and edge's health, then every module's.
+// Queries of annotate besides the figures.
+const (
+	statusExpr = `max by (cluster, consumergroup, status) (kafka_consumergroup_status) > 0`
+	alertsExpr = `ALERTS{alertstate="firing"}`
+)
+
+// annotate sets every node's and edge's health, then every module's, from
+// the results of figures() (figs, in that order), statusExpr and
+// alertsExpr, as fetched by Build.
 //
 // Rules, in order (the first that applies sets the reason):
 //  1. a consumer status of STOP, STALL or ERR makes the group and its
@@ -52,20 +61,14 @@ func figures() []figure {
 //  2. lag in time at or above Thresholds.LagCritical is critical, at or
 //     above LagWarn is warn ("lag 12m and rising" when it grew over the
 //     last 2 minutes);
-//  3. a firing alert attached to a node (by its topic, consumergroup or
-//     module labels) makes it critical when the alert's severity is
-//     critical or page, warn otherwise;
+//  3. a firing alert attached to a node (by its consumergroup or topic
+//     label) makes it critical when the alert's severity is critical or
+//     page, warn otherwise;
 //  4. an observed node or edge with none of the above is ok; a node or
 //     edge that is only declared stays unknown ("declared but not seen").
-func (b *Builder) annotate(ctx context.Context, w *world, at time.Time) error {
-	var errs []string
-	for _, f := range figures() {
-		samples, err := b.opts.Query(ctx, f.expr, at)
-		if err != nil {
-			errs = append(errs, fmt.Sprintf("%s: %v", f.stat, err))
-			continue
-		}
-		for _, s := range samples {
+func (b *Builder) annotate(w *world, figs [][]Sample, statuses, alerts []Sample) {
+	for i, f := range figures() {
+		for _, s := range figs[i] {
 			id := f.target(s.Labels)
 			if n, ok := w.nodes[id]; ok {
 				setStat(&n.Stats, f.stat, s.Value)
@@ -73,10 +76,6 @@ func (b *Builder) annotate(ctx context.Context, w *world, at time.Time) error {
 				setStat(&e.Stats, f.stat, s.Value)
 			}
 		}
-	}
-	statuses, err := b.opts.Query(ctx, `max by (cluster, consumergroup, status) (kafka_consumergroup_status) > 0`, at)
-	if err != nil {
-		errs = append(errs, fmt.Sprintf("status: %v", err))
 	}
 	for _, s := range statuses {
 		if n, ok := w.nodes[groupOf(s.Labels)]; ok {
@@ -90,10 +89,6 @@ func (b *Builder) annotate(ctx context.Context, w *world, at time.Time) error {
 	for _, n := range w.nodes {
 		nodeHealth(n)
 	}
-	alerts, err := b.opts.Query(ctx, `ALERTS{alertstate="firing"}`, at)
-	if err != nil {
-		errs = append(errs, fmt.Sprintf("alerts: %v", err))
-	}
 	for _, a := range alerts {
 		attachAlert(w, a.Labels)
 	}
@@ -104,10 +99,6 @@ func (b *Builder) annotate(ctx context.Context, w *world, at time.Time) error {
 		}
 	}
 	w.summarize()
-	if len(errs) > 0 {
-		return fmt.Errorf("annotate: %s", strings.Join(errs, "; "))
-	}
-	return nil
 }
 
 func setStat(m *map[string]float64, k string, v float64) {

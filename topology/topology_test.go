@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/prometheus/model/labels"
 	"github.com/prometheus/prometheus/promql"
 	"github.com/prometheus/prometheus/promql/parser"
 
@@ -40,20 +41,29 @@ func newPlatform(t *testing.T) *platform {
 }
 
 // series writes one series: values at one-minute steps from p.start
-// (NaN = no sample).
+// (NaN = no sample). Like the Kafka collector, it writes the per-topic sum
+// next to a group's per-partition offsets and lag (the seeds have one
+// partition per topic, so the sum is the partition's value).
 func (p *platform) series(selector string, values ...float64) {
 	p.t.Helper()
 	lset, err := parser.NewParser(parser.Options{}).ParseMetric(selector)
 	if err != nil {
 		p.t.Fatal(err)
 	}
+	lsets := []labels.Labels{lset}
+	switch name := lset.Get(labels.MetricName); name {
+	case "kafka_consumergroup_current_offset", "kafka_consumergroup_lag":
+		lsets = append(lsets, labels.NewBuilder(lset).Set(labels.MetricName, name+"_sum").Del("partition").Labels())
+	}
 	app := p.st.Appender(context.Background())
 	for i, v := range values {
 		if math.IsNaN(v) {
 			continue
 		}
-		if _, err := app.Append(0, lset, p.start.Add(time.Duration(i)*time.Minute).UnixMilli(), v); err != nil {
-			p.t.Fatal(err)
+		for _, l := range lsets {
+			if _, err := app.Append(0, l, p.start.Add(time.Duration(i)*time.Minute).UnixMilli(), v); err != nil {
+				p.t.Fatal(err)
+			}
 		}
 	}
 	if err := app.Commit(); err != nil {

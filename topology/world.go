@@ -123,6 +123,13 @@ func (w *world) declaredNodes(kind Kind, name string) []*Node {
 // topic), so that a flat module list never invents hops the platform
 // contradicts.
 func (w *world) declare(mods []Module) {
+	// Consumers observed reading a topic, before declarations add edges.
+	reads := map[string]bool{}
+	for _, e := range w.edges {
+		if e.State != EdgeDeclared {
+			reads[e.Target] = true
+		}
+	}
 	for _, m := range mods {
 		if _, ok := w.modules[m.Name]; ok {
 			continue
@@ -154,7 +161,7 @@ func (w *world) declare(mods []Module) {
 			}
 		}
 		for _, c := range consumers {
-			unambiguous := len(m.Topics) == 1 || !w.readsAnyTopic(c)
+			unambiguous := len(m.Topics) == 1 || !reads[c.ID]
 			for _, t := range topics {
 				if _, seen := w.edges[edgeID(t.ID, c.ID)]; unambiguous || seen {
 					w.declareEdge(t, c)
@@ -165,15 +172,6 @@ func (w *world) declare(mods []Module) {
 			}
 		}
 	}
-}
-
-func (w *world) readsAnyTopic(c *Node) bool {
-	for _, e := range w.edges {
-		if e.Target == c.ID && e.State != EdgeDeclared {
-			return true
-		}
-	}
-	return false
 }
 
 // inferModules puts every node no declaration claimed into a module:
@@ -193,17 +191,20 @@ func (w *world) inferModules() {
 			n.Module = w.moduleFor(n.Name)
 		}
 	}
+	// The sources of each node's incoming edges, in edge ID order.
+	sources := map[string][]string{}
+	for _, e := range w.sortedEdges() {
+		sources[e.Target] = append(sources[e.Target], e.Source)
+	}
 	for _, id := range ids {
 		n := w.nodes[id]
 		if n.Module != "" {
 			continue
 		}
-		for _, e := range w.sortedEdges() {
-			if e.Target == n.ID {
-				if src := w.nodes[e.Source]; src.Module != "" {
-					n.Module = src.Module
-					break
-				}
+		for _, src := range sources[n.ID] {
+			if m := w.nodes[src].Module; m != "" {
+				n.Module = m
+				break
 			}
 		}
 		if n.Module == "" {

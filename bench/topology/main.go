@@ -24,6 +24,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"runtime/pprof"
 	"slices"
 	"syscall"
 	"time"
@@ -48,15 +49,16 @@ func main() { os.Exit(run()) }
 func run() int {
 	modules := flag.Int("modules", 300, "number of modules")
 	runs := flag.Int("runs", 20, "measured builds per figure")
+	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the measured builds to this file")
 	flag.Parse()
-	if err := bench(*modules, *runs); err != nil {
+	if err := bench(*modules, *runs, *cpuProfile); err != nil {
 		fmt.Fprintln(os.Stderr, "topology:", err)
 		return 1
 	}
 	return 0
 }
 
-func bench(nModules, runs int) error {
+func bench(nModules, runs int, cpuProfile string) error {
 	dir, err := os.MkdirTemp("", "pipewatch-bench-topology")
 	if err != nil {
 		return err
@@ -87,6 +89,17 @@ func bench(nModules, runs int) error {
 		Query:   api.TopologyQuery(api.NewEngine(nil, nil), st.Queryable()),
 		Modules: func() []topology.Module { return declared },
 	})
+	if cpuProfile != "" {
+		f, err := os.Create(cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
+	}
 	ctx := context.Background()
 	for _, c := range []struct{ what, module string }{
 		{"whole graph", ""},
@@ -199,6 +212,12 @@ func appendRound(st *storage.Storage, mods []module, start, t time.Time) error {
 				}
 			}
 			for _, g := range m.Groups {
+				if err := add(partitions*committed, "__name__", "kafka_consumergroup_current_offset_sum", "consumergroup", g, "topic", topic); err != nil {
+					return err
+				}
+				if err := add(partitions*(end-committed), "__name__", "kafka_consumergroup_lag_sum", "consumergroup", g, "topic", topic); err != nil {
+					return err
+				}
 				if err := add(1, "__name__", "kafka_consumergroup_assignment", "consumergroup", g, "topic", topic,
 					"client_id", g+"-1", "host", "/10.0.0.1"); err != nil {
 					return err

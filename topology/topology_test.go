@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/common/model"
 	"github.com/prometheus/prometheus/model/labels"
 	"github.com/prometheus/prometheus/promql"
 	"github.com/prometheus/prometheus/promql/parser"
@@ -51,9 +52,9 @@ func (p *platform) series(selector string, values ...float64) {
 		p.t.Fatal(err)
 	}
 	lsets := []labels.Labels{lset}
-	switch name := lset.Get(labels.MetricName); name {
+	switch name := lset.Get(model.MetricNameLabel); name {
 	case "kafka_consumergroup_current_offset", "kafka_consumergroup_lag":
-		lsets = append(lsets, labels.NewBuilder(lset).Set(labels.MetricName, name+"_sum").Del("partition").Labels())
+		lsets = append(lsets, labels.NewBuilder(lset).Set(model.MetricNameLabel, name+"_sum").Del("partition").Labels())
 	}
 	app := p.st.Appender(context.Background())
 	for i, v := range values {

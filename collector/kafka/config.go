@@ -70,7 +70,8 @@ type Config struct {
 	// The window actually used for a partition also grows to four times
 	// the interval at which the group is seen to commit, so that jobs
 	// that commit rarely (Flink checkpoints) are not called stalled
-	// between two commits.
+	// between two commits, and is at least DefaultStatusWindow until
+	// that interval is known.
 	StatusWindow model.Duration `yaml:"status_window,omitempty"`
 	// LagExpiry is how long a group may leave a topic's committed offsets
 	// unchanged, while data waits in it, no live member is assigned to it

@@ -96,7 +96,10 @@
 // partition. The window is status_window (30s by default) or four times the
 // median interval between the group's observed commits, whichever is
 // longer, so that a Flink job checkpointing every minute is judged over
-// four minutes. evaluate applies numbered rules, first match wins (see
+// four minutes. The interval is the partition's own or, if longer, the
+// group's on any partition (so a partition that wakes after an idle spell
+// is judged by the group's cadence); while neither is known the window is
+// at least 30s. evaluate applies numbered rules, first match wins (see
 // status.go): 1 ERR when the committed offset is below the log start
 // (records lost to retention); 2 OK when the lag is zero; 3 REWIND when the
 // offset went backwards within the window; 4 OK when the lag was zero at

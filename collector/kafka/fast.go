@@ -52,6 +52,9 @@ func (t *topicState) part(p int32) *partState {
 // groupState is the fast path's memory of one group.
 type groupState struct {
 	topics map[string]*groupTopicState
+	// commits holds the rounds in which any committed offset of the group
+	// changed: the group's commit cadence.
+	commits commitRing
 }
 
 // groupTopicState is the fast path's memory of one group on one topic.
@@ -314,6 +317,7 @@ func (r *round) group(name string, fetched []kmsg.OffsetFetchResponseGroupTopic)
 	meta := r.snap.groups[name]
 
 	// Pass 1: update the state of every committed partition.
+	groupCommitted := false
 	for i := range fetched {
 		ft := &fetched[i]
 		topic := ft.Topic
@@ -353,6 +357,7 @@ func (r *round) group(name string, fetched []kmsg.OffsetFetchResponseGroupTopic)
 			if st.seen == 0 || at != st.committed {
 				st.ring.push(commitPoint{t: r.now, off: at, lag: lag})
 				st.committed = at
+				groupCommitted = true
 			}
 			if lag == 0 {
 				st.lastZero = r.now
@@ -362,6 +367,10 @@ func (r *round) group(name string, fetched []kmsg.OffsetFetchResponseGroupTopic)
 			gts.lastChange = max(gts.lastChange, last.t)
 			gts.lag += lag
 		}
+	}
+
+	if groupCommitted {
+		gs.commits.push(commitPoint{t: r.now})
 	}
 
 	// Pass 2: expiry, series and status.
@@ -419,6 +428,7 @@ func (r *round) group(name string, fetched []kmsg.OffsetFetchResponseGroupTopic)
 				lastZeroLag:  st.lastZero,
 				endChangedAt: changedAt,
 				live:         meta.live(topic, p),
+				groupCommits: &gs.commits,
 				minWindow:    minWindow,
 			})
 			evaluated++

@@ -121,18 +121,36 @@ type partitionFacts struct {
 	// live is true when a live member of the group is assigned the
 	// partition (or the group has members whose assignment is unknown).
 	live bool
+	// groupCommits holds the times at which the group's committed offset
+	// changed on any of its partitions (offsets and lags unused); nil if
+	// unknown.
+	groupCommits *commitRing
 	// minWindow is the configured status window in milliseconds.
 	minWindow int64
 }
 
 // window returns the sliding window for f: the configured minimum, or
-// cadenceFactor times the median interval between the group's observed
-// commits if that is longer.
+// cadenceFactor times the group's usual commit interval if that is longer.
+// The usual interval is the median interval between the partition's
+// observed commits, or between the group's commits on any partition,
+// whichever is longer (a partition that only now receives data after an
+// idle spell has no cadence of its own, but the group has). While neither
+// is known (fewer than two commits observed), the window is at least
+// DefaultStatusWindow: a group is not judged before its cadence is known.
 func (f *partitionFacts) window() int64 {
-	w := f.minWindow
-	r := f.commits
-	if r.n < 2 {
-		return w
+	part, partOK := medianGap(f.commits)
+	group, groupOK := medianGap(f.groupCommits)
+	if !partOK && !groupOK {
+		return max(f.minWindow, DefaultStatusWindow.Milliseconds())
+	}
+	return max(f.minWindow, cadenceFactor*part, cadenceFactor*group)
+}
+
+// medianGap returns the median interval between the commits of r, if r
+// (which may be nil) holds at least two.
+func medianGap(r *commitRing) (int64, bool) {
+	if r == nil || r.n < 2 {
+		return 0, false
 	}
 	var buf [commitCap]int64
 	gaps := buf[:0]
@@ -140,7 +158,7 @@ func (f *partitionFacts) window() int64 {
 		gaps = append(gaps, r.at(i).t-r.at(i-1).t)
 	}
 	slices.Sort(gaps)
-	return max(w, cadenceFactor*gaps[len(gaps)/2])
+	return gaps[len(gaps)/2], true
 }
 
 // evaluate applies the numbered rules to f and returns the status and the

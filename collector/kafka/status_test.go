@@ -99,6 +99,35 @@ func TestEvaluateRules(t *testing.T) {
 			want: statusStop, wantRule: ruleStop,
 		},
 		{
+			// A checkpointing job (commits every 10 s) on a partition that
+			// only now gets data: its first commit is 6 s old, longer than
+			// a 5 s minimum window, but the group's cadence says wait.
+			name: "a partition without a cadence of its own follows the group's",
+			f: partitionFacts{now: s(106), commits: ring([3]float64{100, 114, 28}),
+				committed: 114, end: 301, logStart: 0, lastZeroLag: never, endChangedAt: s(105), minWindow: s(5),
+				groupCommits: ring([3]float64{70, 0, 0}, [3]float64{80, 0, 0}, [3]float64{90, 0, 0}, [3]float64{100, 0, 0})},
+			want: statusOK, wantRule: ruleOK,
+		},
+		{
+			name: "the group's cadence does not hide a stopped job",
+			f: partitionFacts{now: s(141), commits: ring([3]float64{100, 114, 28}),
+				committed: 114, end: 901, logStart: 0, lastZeroLag: never, endChangedAt: s(140), minWindow: s(5),
+				groupCommits: ring([3]float64{70, 0, 0}, [3]float64{80, 0, 0}, [3]float64{90, 0, 0}, [3]float64{100, 0, 0})},
+			want: statusStop, wantRule: ruleStop,
+		},
+		{
+			name: "with no cadence known the window is at least the default",
+			f: partitionFacts{now: s(20), commits: ring([3]float64{0, 50, 10}), committed: 50, end: 100, logStart: 0,
+				lastZeroLag: never, endChangedAt: s(19), minWindow: s(5), groupCommits: ring([3]float64{0, 0, 0})},
+			want: statusOK, wantRule: ruleOK,
+		},
+		{
+			name: "with no cadence known a stall shows after the default window",
+			f: partitionFacts{now: s(31), commits: ring([3]float64{0, 50, 10}), committed: 50, end: 100, logStart: 0,
+				lastZeroLag: never, endChangedAt: s(30), live: true, minWindow: s(5), groupCommits: ring([3]float64{0, 0, 0})},
+			want: statusStall, wantRule: ruleStall,
+		},
+		{
 			name: "rule 8: lag grew at each of five commits in the window is WARN",
 			f: partitionFacts{now: s(22), commits: ring([3]float64{0, 10, 5}, [3]float64{5, 20, 8}, [3]float64{10, 30, 12}, [3]float64{15, 40, 15}, [3]float64{20, 50, 20}),
 				committed: 50, end: 80, logStart: 0, lastZeroLag: never, endChangedAt: s(21), minWindow: s(30)},

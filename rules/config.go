@@ -29,9 +29,22 @@ type Config struct {
 	RuleFiles []string
 	// Pack selects the built-in rule pack groups.
 	Pack PackConfig
+	// Inline are rule files given by their content rather than a path,
+	// such as the demo platform's; they load after RuleFiles.
+	Inline []InlineFile
 	// EvaluationInterval is the interval of groups that set none; zero
 	// means DefaultEvaluationInterval.
 	EvaluationInterval time.Duration
+}
+
+// InlineFile is a rule file held in memory.
+type InlineFile struct {
+	// Name stands for the file's path in the API, in errors and in the
+	// ALERTS_FOR_STATE restore, e.g. "demo:forecast.yml".
+	Name string
+	// Content is the file in the Prometheus rule-file format, with
+	// pipewatch's forecast and anomaly extensions.
+	Content []byte
 }
 
 // DefaultPackConfig is the rule_pack section when the file sets none: every

@@ -329,6 +329,11 @@ func (e *Evaluator) ApplyConfig(cfg Config) error {
 	if err != nil {
 		return fmt.Errorf("load rules: %w", err)
 	}
+	inline, err := loadInline(cfg.Inline)
+	if err != nil {
+		return fmt.Errorf("load rules: %w", err)
+	}
+	loaded = append(loaded, inline...)
 	pack, err := loadPack(cfg.Pack)
 	if err != nil {
 		return fmt.Errorf("load built-in rule pack: %w", err)

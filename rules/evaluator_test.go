@@ -466,6 +466,42 @@ func TestApplyConfig(t *testing.T) {
 	})
 }
 
+// TestInlineFiles: rule files given by content load after the files on
+// disk, under their own name, and a broken one fails the whole config with
+// that name in the error.
+func TestInlineFiles(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		h := newHarness(t, triggerRules)
+		defer h.close()
+		inline := InlineFile{Name: "demo:extra.yml", Content: []byte(`
+groups:
+  - name: extra
+    rules:
+      - record: job:lag:max
+        expr: max by (job) (lag)
+`)}
+		if err := h.e.ApplyConfig(Config{RuleFiles: []string{h.file}, Inline: []InlineFile{inline}}); err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, g := range h.e.RuleGroups() {
+			got = append(got, g.File()+"/"+g.Name())
+		}
+		if !slices.Contains(got, "demo:extra.yml/extra") || !slices.Contains(got, h.file+"/kafka") {
+			t.Errorf("groups %v, want the inline group next to the file's", got)
+		}
+
+		broken := InlineFile{Name: "demo:broken.yml", Content: []byte("groups: [{name: x, rules: [{alert: A, expr: 'sum('}]}]")}
+		err := h.e.ApplyConfig(Config{RuleFiles: []string{h.file}, Inline: []InlineFile{broken}})
+		if err == nil || !strings.Contains(err.Error(), "demo:broken.yml") {
+			t.Errorf("ApplyConfig of a broken inline file: %v, want an error naming it", err)
+		}
+		if len(h.e.RuleGroups()) != len(got) {
+			t.Errorf("a failed ApplyConfig changed the groups")
+		}
+	})
+}
+
 func mapsEqual(a, b map[string]int) bool {
 	if len(a) != len(b) {
 		return false

@@ -143,6 +143,24 @@ func LoadFiles(files ...string) ([]File, error) {
 	return out, nil
 }
 
+// loadInline parses and checks in-memory rule files, like LoadFiles.
+func loadInline(files []InlineFile) ([]File, error) {
+	p := newParser()
+	var (
+		out  []File
+		errs []error
+	)
+	for _, in := range files {
+		f, err := parseFile(in.Name, in.Content, p)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		out = append(out, f)
+	}
+	return out, errors.Join(errs...)
+}
+
 // newParser returns the PromQL parser rules are parsed with, configured as
 // the HTTP API's.
 func newParser() parser.Parser { return parser.NewParser(parser.Options{}) }

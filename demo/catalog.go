@@ -171,7 +171,11 @@ func catalog() []moduleSpec {
 			name: stallModule, owner: "team-growth",
 			desc:      "clicks on the app's hot-deals feed, aggregated into click-through rates",
 			producers: []string{"hotdog-feed-api"}, rate: 80, phase: 0.04,
-			topics: []topicSpec{{name: "hotdog.clicks", partitions: 6, share: 1, fields: []field{
+			// One partition: a consumer slowed down to a few records a
+			// second still advances it every second, so only the stall
+			// itself reads as STALL (with several partitions, a slow
+			// poller drains them in turn and the others stand still).
+			topics: []topicSpec{{name: "hotdog.clicks", partitions: 1, share: 1, fields: []field{
 				idOf("deal", "d", 20_000), oneOf("slot", "banner", "feed", "push", "search"),
 				oneOf("platform", plat...), idOf("uid", "u", 5_000_000),
 			}}},

@@ -26,14 +26,14 @@ func TestStallPhase(t *testing.T) {
 		progress float64
 		left     time.Duration
 	}{
-		{"start is healthy", 0, stateHealthy, 0, 5 * time.Second},
-		{"mid healthy", 2500 * time.Millisecond, stateHealthy, 0.5, 2500 * time.Millisecond},
-		{"slowing starts at half", 5 * time.Second, stateSlowing, 0, 2 * time.Second},
-		{"mid slowing", 6 * time.Second, stateSlowing, 0.5, time.Second},
-		{"stalled at seventy percent", 7 * time.Second, stateStalled, 0, 3 * time.Second},
-		{"end of stall", 9900 * time.Millisecond, stateStalled, 0.9667, 100 * time.Millisecond},
-		{"next cycle is healthy again", 10 * time.Second, stateHealthy, 0, 5 * time.Second},
-		{"cycles repeat", 36 * time.Second, stateSlowing, 0.5, time.Second},
+		{"start is healthy", 0, stateHealthy, 0, 4 * time.Second},
+		{"mid healthy", 2 * time.Second, stateHealthy, 0.5, 2 * time.Second},
+		{"slowing starts at forty percent", 4 * time.Second, stateSlowing, 0, 4 * time.Second},
+		{"mid slowing", 6 * time.Second, stateSlowing, 0.5, 2 * time.Second},
+		{"stalled at eighty percent", 8 * time.Second, stateStalled, 0, 2 * time.Second},
+		{"end of stall", 9900 * time.Millisecond, stateStalled, 0.95, 100 * time.Millisecond},
+		{"next cycle is healthy again", 10 * time.Second, stateHealthy, 0, 4 * time.Second},
+		{"cycles repeat", 36 * time.Second, stateSlowing, 0.5, 2 * time.Second},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -137,7 +137,11 @@ func TestCatalog(t *testing.T) {
 	for _, s := range p.specs {
 		rate += s.rate
 		for _, tp := range s.topics {
-			if tp.partitions < 4 || tp.partitions > 8 {
+			if s.name == stallModule {
+				if tp.partitions != 1 {
+					t.Errorf("topic %q of the stalling module has %d partitions, want 1", tp.name, tp.partitions)
+				}
+			} else if tp.partitions < 4 || tp.partitions > 8 {
 				t.Errorf("topic %q has %d partitions, want 4 to 8", tp.name, tp.partitions)
 			}
 		}

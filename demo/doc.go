@@ -16,7 +16,7 @@
 // log-flow modules of a Qunar/Ctrip-like travel platform: hotel search logs,
 // flight orders, payment audit, ad impressions, nginx access logs and so on.
 // A module has an owning team, one or two producers, one or two topics of 4
-// to 8 partitions, one or more consumer groups and the sinks those groups
+// to 8 partitions (the stalling module's one), one or more consumer groups and the sinks those groups
 // write to ("es:hotel-search-*", "hbase:flight_orders", "redis:session",
 // ...). Sinks are names only; nothing is written anywhere. Within a module
 // every producer writes every topic and every group reads every topic, so a
@@ -49,12 +49,13 @@
 // Its consumer repeats a cycle of [Options.StallCycle] (ten minutes by
 // default), measured from the start of Run:
 //
-//   - healthy, the first 50% (5 min): it keeps up; at the start of each
+//   - healthy, the first 40% (4 min): it keeps up; at the start of each
 //     cycle after the first it catches up with the backlog of the stall
 //     within seconds;
-//   - slowing, the next 20% (2 min): its processing capacity falls linearly
-//     from the producer's mean rate to a tenth of it, so lag creeps up;
-//   - stalled, the last 30% (3 min): it neither polls nor commits, while its
+//   - slowing, the next 40% (4 min): its processing capacity falls linearly
+//     from the producer's mean rate to a tenth of it, so lag creeps up,
+//     long enough for a forecast to see the trend before the stall;
+//   - stalled, the last 20% (2 min): it neither polls nor commits, while its
 //     member stays in the group and keeps heartbeating and the producer
 //     keeps writing, so lag grows at the produce rate and the committed
 //     offsets stand still (what pipewatch reports as STALL).

@@ -61,8 +61,8 @@ func (s stallState) String() string {
 
 // Shares of the stall cycle: healthy, then slowing, then stalled for the rest.
 const (
-	healthyShare = 0.5
-	slowingShare = 0.2
+	healthyShare = 0.4
+	slowingShare = 0.4
 	// slowingFloor is the capacity, as a share of the mean produce rate, at
 	// the end of the slowing state.
 	slowingFloor = 0.1

@@ -87,14 +87,16 @@ func run() int {
 	stopped := make(chan struct{})
 	go func() { _ = m.Run(ctx); close(stopped) }()
 	<-done
+	// Measured while the manager still runs, so its series cache counts.
+	// The benchmark's own label sets (the collector's output) are in the
+	// baseline; what remains is the manager's series cache, the round in
+	// flight and the TSDB head.
+	heap := heapAfterGC() - baseline
 	cancel()
 	<-stopped
 
 	elapsed := time.Duration(end.Load() - start.Load())
 	samples := float64(*rounds) * float64(*series)
-	// The benchmark's own label sets (the collector's output) are in the
-	// baseline; what remains is the manager's series cache and the TSDB head.
-	heap := heapAfterGC() - baseline
 	fmt.Printf("ingest: %d series x %d rounds in %v: %.0f samples/s (GOMAXPROCS=%d)\n",
 		*series, *rounds, elapsed.Round(time.Millisecond), samples/elapsed.Seconds(), runtime.GOMAXPROCS(0))
 	fmt.Printf("heap after GC: %.1f MB for %d active series = %.0f bytes/series\n",

@@ -28,13 +28,17 @@ import (
 	"github.com/pipewatch/pipewatch/collector/storm"
 	"github.com/pipewatch/pipewatch/config"
 	"github.com/pipewatch/pipewatch/demo"
+	"github.com/pipewatch/pipewatch/demo/sim"
 )
 
 // buildEnv is what target builders need besides the configuration.
 type buildEnv struct {
 	// platform is the running demo platform, or nil.
 	platform *demo.Platform
-	logger   *slog.Logger
+	// demoSystems are the systems simulated around the demo platform
+	// (Elasticsearch, Flink, Spark, Storm, Logstash), or nil.
+	demoSystems *sim.Sim
+	logger      *slog.Logger
 	// self is pipewatch's own registry and selfInstance its address.
 	self         prometheus.Gatherer
 	selfInstance string
@@ -138,8 +142,36 @@ func endpointTargets[C any](kind string, cfgs []*C, ep func(*C) endpoint, build 
 	return targets, errors.Join(errs...)
 }
 
+// demoSystemInterval is how often the simulated demo systems are
+// collected.
+const demoSystemInterval = 5 * time.Second
+
+// withDemo returns cfgs and, when the demo runs, the configuration of its
+// simulated system of the same kind: named "demo", at the URL url picks,
+// collected every demoSystemInterval, otherwise the kind's defaults, which
+// newConfig applies to the target settings it is given.
+func withDemo[C any](cfgs []*C, env buildEnv, url func(sim.URLs) string, newConfig func(httpclient.TargetConfig) *C) []*C {
+	if env.demoSystems == nil {
+		return cfgs
+	}
+	t := httpclient.DefaultTargetConfig
+	t.Name = "demo"
+	t.URL = url(env.demoSystems.URLs())
+	t.CollectInterval = model.Duration(demoSystemInterval)
+	t.CollectTimeout = model.Duration(demoSystemInterval - time.Second)
+	return append(slices.Clone(cfgs), newConfig(t))
+}
+
+// elasticsearchTargets watches every configured cluster, and the demo's
+// simulated cluster when the demo runs.
 func elasticsearchTargets(cfg *config.Config, env buildEnv) ([]collector.Target, error) {
-	return endpointTargets("elasticsearch", cfg.Elasticsearch,
+	cfgs := withDemo(cfg.Elasticsearch, env, func(u sim.URLs) string { return u.Elasticsearch },
+		func(t httpclient.TargetConfig) *elasticsearch.Config {
+			c := elasticsearch.DefaultConfig
+			c.TargetConfig = t
+			return &c
+		})
+	return endpointTargets("elasticsearch", cfgs,
 		func(c *elasticsearch.Config) endpoint {
 			return endpoint{c.Name, c.URL, c.CollectInterval, c.CollectTimeout, c.Labels}
 		},
@@ -180,32 +212,64 @@ func hsperfTargets(cfg *config.Config, env buildEnv) ([]collector.Target, error)
 	}}, nil
 }
 
-func flinkTargets(cfg *config.Config, _ buildEnv) ([]collector.Target, error) {
-	return endpointTargets("flink", cfg.Flink,
+// flinkTargets watches every configured Flink cluster, and the demo's
+// simulated JobManager when the demo runs.
+func flinkTargets(cfg *config.Config, env buildEnv) ([]collector.Target, error) {
+	cfgs := withDemo(cfg.Flink, env, func(u sim.URLs) string { return u.Flink },
+		func(t httpclient.TargetConfig) *flink.Config {
+			c := flink.DefaultConfig
+			c.TargetConfig = t
+			return &c
+		})
+	return endpointTargets("flink", cfgs,
 		func(c *flink.Config) endpoint {
 			return endpoint{c.Name, c.URL, c.CollectInterval, c.CollectTimeout, c.Labels}
 		},
 		func(c *flink.Config) (collector.Collector, error) { return flink.New(c, flink.Options{}) })
 }
 
-func sparkTargets(cfg *config.Config, _ buildEnv) ([]collector.Target, error) {
-	return endpointTargets("spark", cfg.Spark,
+// sparkTargets watches every configured Spark UI, and the demo's
+// simulated driver when the demo runs.
+func sparkTargets(cfg *config.Config, env buildEnv) ([]collector.Target, error) {
+	cfgs := withDemo(cfg.Spark, env, func(u sim.URLs) string { return u.Spark },
+		func(t httpclient.TargetConfig) *spark.Config {
+			c := spark.DefaultConfig
+			c.TargetConfig = t
+			return &c
+		})
+	return endpointTargets("spark", cfgs,
 		func(c *spark.Config) endpoint {
 			return endpoint{c.Name, c.URL, c.CollectInterval, c.CollectTimeout, c.Labels}
 		},
 		func(c *spark.Config) (collector.Collector, error) { return spark.New(c, spark.Options{}) })
 }
 
-func stormTargets(cfg *config.Config, _ buildEnv) ([]collector.Target, error) {
-	return endpointTargets("storm", cfg.Storm,
+// stormTargets watches every configured Storm UI, and the demo's
+// simulated UI when the demo runs.
+func stormTargets(cfg *config.Config, env buildEnv) ([]collector.Target, error) {
+	cfgs := withDemo(cfg.Storm, env, func(u sim.URLs) string { return u.Storm },
+		func(t httpclient.TargetConfig) *storm.Config {
+			c := storm.DefaultConfig
+			c.TargetConfig = t
+			return &c
+		})
+	return endpointTargets("storm", cfgs,
 		func(c *storm.Config) endpoint {
 			return endpoint{c.Name, c.URL, c.CollectInterval, c.CollectTimeout, c.Labels}
 		},
 		func(c *storm.Config) (collector.Collector, error) { return storm.New(c, storm.Options{}) })
 }
 
-func logstashTargets(cfg *config.Config, _ buildEnv) ([]collector.Target, error) {
-	return endpointTargets("logstash", cfg.Logstash,
+// logstashTargets watches every configured Logstash node, and the demo's
+// simulated node when the demo runs.
+func logstashTargets(cfg *config.Config, env buildEnv) ([]collector.Target, error) {
+	cfgs := withDemo(cfg.Logstash, env, func(u sim.URLs) string { return u.Logstash },
+		func(t httpclient.TargetConfig) *logstash.Config {
+			c := logstash.DefaultConfig
+			c.TargetConfig = t
+			return &c
+		})
+	return endpointTargets("logstash", cfgs,
 		func(c *logstash.Config) endpoint {
 			return endpoint{c.Name, c.URL, c.CollectInterval, c.CollectTimeout, c.Labels}
 		},

@@ -60,6 +60,18 @@
 //     keeps writing, so lag grows at the produce rate and the committed
 //     offsets stand still (what pipewatch reports as STALL).
 //
+// # The systems around it
+//
+// Package demo/sim simulates what surrounds the pipeline on HTTP endpoints
+// of 127.0.0.1, which `pipewatch --demo` collects next to the cluster: an
+// Elasticsearch cluster holding the ES-sink modules' indices, a Flink
+// cluster running the "flink-" job groups, a Spark Streaming driver, a Storm
+// topology and a Logstash node. They replay the shapes of real captured
+// responses with values that follow the platform's rates
+// ([Platform.TopicRate]): counters grow with the traffic, JVM heaps saw
+// with their garbage collections, and the Elasticsearch write thread pools
+// fill up and reject writes near the daily peak.
+//
 // # Memory
 //
 // kfake keeps every partition log in memory (segment files of an in-memory

@@ -66,6 +66,11 @@ type Options struct {
 	// Reload re-reads the configuration. Its error is returned to the
 	// client, so it must not contain secrets.
 	Reload func() error
+	// LastReload reports whether the last configuration reload succeeded
+	// and when the running configuration was loaded, for
+	// /api/v1/status/runtimeinfo; nil means it was loaded at start and
+	// never reloaded.
+	LastReload func() (ok bool, loaded time.Time)
 	// AdminUsers, if not empty, are the only basic-auth users allowed to
 	// call write endpoints such as /-/reload. The password has already been
 	// checked by the web server (exporter-toolkit).
@@ -122,6 +127,7 @@ func New(opts Options) *API {
 		rules:      opts.Rules,
 		buildInfo:  opts.BuildInfo,
 		startTime:  time.Now(),
+		lastReload: opts.LastReload,
 		retention:  opts.Retention,
 		lookback:   opts.LookbackDelta,
 		parser:     opts.Parser,

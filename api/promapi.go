@@ -42,6 +42,7 @@ type promAPIOptions struct {
 	rules      func() RuleSource
 	buildInfo  BuildInfo
 	startTime  time.Time
+	lastReload func() (ok bool, loaded time.Time)
 	retention  string
 	lookback   time.Duration
 	parser     parser.Parser
@@ -104,12 +105,17 @@ func newPromAPI(o promAPIOptions) http.Handler {
 	runtimeInfo := func() (v1.RuntimeInfo, error) {
 		cwd, _ := os.Getwd()
 		host, _ := os.Hostname()
+		reloadOK, loaded := true, o.startTime
+		if o.lastReload != nil {
+			reloadOK, loaded = o.lastReload()
+		}
 		return v1.RuntimeInfo{
 			StartTime:           o.startTime,
 			CWD:                 cwd,
 			Hostname:            host,
 			ServerTime:          time.Now(),
-			ReloadConfigSuccess: true,
+			ReloadConfigSuccess: reloadOK,
+			LastConfigTime:      loaded,
 			GoroutineCount:      runtime.NumGoroutine(),
 			GOMAXPROCS:          runtime.GOMAXPROCS(0),
 			GOGC:                os.Getenv("GOGC"),

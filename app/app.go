@@ -30,6 +30,7 @@ import (
 	"github.com/pipewatch/pipewatch/collector"
 	"github.com/pipewatch/pipewatch/config"
 	"github.com/pipewatch/pipewatch/demo"
+	"github.com/pipewatch/pipewatch/demo/sim"
 	"github.com/pipewatch/pipewatch/rules"
 	"github.com/pipewatch/pipewatch/storage"
 	"github.com/pipewatch/pipewatch/topology"
@@ -117,12 +118,37 @@ func Run(ctx context.Context, opts Options) error {
 		}
 	}()
 
+	var platform *demo.Platform
+	var demoSystems *sim.Sim
+	if opts.Demo {
+		dopts := opts.DemoOptions
+		dopts.Logger = logger.With("component", "demo")
+		platform, err = demo.New(dopts)
+		if err != nil {
+			return fmt.Errorf("start demo platform: %w", err)
+		}
+		// Run owns the platform once started; Close covers an early return.
+		defer platform.Close()
+		demoSystems, err = sim.New(sim.Options{Platform: platform, Logger: logger.With("component", "demo-systems")})
+		if err != nil {
+			return fmt.Errorf("start simulated demo systems: %w", err)
+		}
+		defer demoSystems.Close()
+	}
+
+	env := buildEnv{
+		platform:     platform,
+		demoSystems:  demoSystems,
+		logger:       logger,
+		self:         reg,
+		selfInstance: selfInstance(listener.Addr()),
+	}
 	engine := api.NewEngine(logger.With("component", "promql"), reg)
 	// Alerts from rule evaluation go to alerting, which exists below; the
 	// evaluator does not run before the run group starts.
 	var alerts *alert.Manager
 	var placer *placer
-	evaluator, err := rules.New(rulesConfig(cfg), rules.Options{
+	evaluator, err := rules.New(env.rules(cfg), rules.Options{
 		Engine:    engine,
 		Queryable: st.Queryable(),
 		Appender:  func(ctx context.Context) rules.Appender { return st.Appender(ctx) },
@@ -148,27 +174,9 @@ func Run(ctx context.Context, opts Options) error {
 		OnCommit:   evaluator.OnCommit,
 	})
 
-	var platform *demo.Platform
-	if opts.Demo {
-		dopts := opts.DemoOptions
-		dopts.Logger = logger.With("component", "demo")
-		platform, err = demo.New(dopts)
-		if err != nil {
-			return fmt.Errorf("start demo platform: %w", err)
-		}
-		// Run owns the platform once started; Close covers an early return.
-		defer platform.Close()
-	}
-
 	externalURL, err := externalURL(opts.ExternalURL, listener.Addr())
 	if err != nil {
 		return err
-	}
-	env := buildEnv{
-		platform:     platform,
-		logger:       logger,
-		self:         reg,
-		selfInstance: selfInstance(listener.Addr()),
 	}
 	alertingCfg, err := env.alerting(cfg)
 	if err != nil {
@@ -213,6 +221,7 @@ func Run(ctx context.Context, opts Options) error {
 		Metadata:   manager.Metadata,
 		Ready:      ready.Load,
 		Reload:     reloader.reload,
+		LastReload: reloader.lastReload,
 		Alerts:     alerts.Handler(),
 		Rules:      func() api.RuleSource { return evaluator },
 		Demo:       demoHandler(platform, logger.With("component", "demo")),
@@ -272,6 +281,10 @@ func Run(ctx context.Context, opts Options) error {
 	if platform != nil {
 		ctx, cancel := context.WithCancel(context.Background())
 		g.Add(func() error { return platform.Run(ctx) }, func(error) { cancel() })
+	}
+	if demoSystems != nil {
+		ctx, cancel := context.WithCancel(context.Background())
+		g.Add(func() error { return demoSystems.Run(ctx) }, func(error) { cancel() })
 	}
 	{ // HTTP server.
 		server := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
@@ -335,12 +348,17 @@ func externalURL(configured string, addr net.Addr) (*url.URL, error) {
 	return u, nil
 }
 
-// rulesConfig is the rule evaluator's part of cfg. Relative rule file globs
-// are relative to the main configuration file.
-func rulesConfig(cfg *config.Config) rules.Config {
+// rules is the rule evaluator's part of cfg. Relative rule file globs are
+// relative to the main configuration file. With the demo platform and no
+// rule_pack section, the demo's lag forecast (demo.Platform.RuleFile)
+// stands in for the pack's, which is tuned for real time.
+func (env buildEnv) rules(cfg *config.Config) rules.Config {
 	rc := rules.Config{Pack: rules.DefaultPackConfig}
 	if cfg.RulePack != nil {
 		rc.Pack = *cfg.RulePack
+	} else if env.platform != nil {
+		rc.Pack.Disable = []string{demoReplacedPackGroup}
+		rc.Inline = []rules.InlineFile{{Name: demo.RuleFileName, Content: env.platform.RuleFile()}}
 	}
 	dir := ""
 	if len(cfg.Files) > 0 {

@@ -217,6 +217,9 @@ func TestReloadAppliesValidConfigAndKeepsRunningOneOnError(t *testing.T) {
 	if !strings.Contains(m, "pipewatch_collector_targets 2") {
 		t.Errorf("running targets changed after a failed reload")
 	}
+	if _, info := in.do(t, "GET", "/api/v1/status/runtimeinfo", nil); !strings.Contains(info, `"reloadConfigSuccess":false`) {
+		t.Errorf("runtimeinfo after a failed reload: %s", info)
+	}
 
 	// A valid file with two targets is applied without restart (via SIGHUP's channel).
 	writeFile(t, dir, "pipewatch.yml", "scrape:\n  - {name: one, url: "+srv.URL+"/metrics, collect_interval: 1s, collect_timeout: 1s}\n  - {name: two, url: "+srv.URL+"/metrics, collect_interval: 1s, collect_timeout: 1s}\n")
@@ -224,7 +227,9 @@ func TestReloadAppliesValidConfigAndKeepsRunningOneOnError(t *testing.T) {
 	deadline := time.Now().Add(10 * time.Second)
 	for {
 		_, m = in.do(t, "GET", "/metrics", nil)
-		if strings.Contains(m, "pipewatch_collector_targets 3") && strings.Contains(m, "pipewatch_config_last_reload_successful 1") {
+		_, info := in.do(t, "GET", "/api/v1/status/runtimeinfo", nil)
+		if strings.Contains(m, "pipewatch_collector_targets 3") && strings.Contains(m, "pipewatch_config_last_reload_successful 1") &&
+			strings.Contains(info, `"reloadConfigSuccess":true`) {
 			break
 		}
 		if time.Now().After(deadline) {

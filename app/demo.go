@@ -27,6 +27,9 @@ const (
 	// defaultInjectedStall is how long an injected stall lasts unless the
 	// request says otherwise.
 	defaultInjectedStall = 2 * time.Minute
+	// demoReplacedPackGroup is the built-in rule pack's group that the
+	// demo's own forecast (demo.ForecastGroup) replaces.
+	demoReplacedPackGroup = "pipewatch-kafka-forecast"
 )
 
 // demoAlerting is the alerting configuration used with --demo when the

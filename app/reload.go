@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -35,6 +36,10 @@ type reloader struct {
 
 	// modules are the declared modules of the running configuration.
 	modules atomic.Pointer[[]topology.Module]
+	// lastOK and loaded are the outcome of the last reload and when the
+	// running configuration was loaded (unix nanoseconds).
+	lastOK atomic.Bool
+	loaded atomic.Int64
 
 	lastSuccess     prometheus.Gauge
 	lastSuccessTime prometheus.Gauge
@@ -60,7 +65,15 @@ func newReloader(opts reloaderOptions) *reloader {
 	r.reloads.WithLabelValues("success")
 	r.reloads.WithLabelValues("failure")
 	opts.reg.MustRegister(r.lastSuccess, r.lastSuccessTime, r.reloads)
+	r.lastOK.Store(true)
+	r.loaded.Store(time.Now().UnixNano())
 	return r
+}
+
+// lastReload reports whether the last reload succeeded and when the
+// running configuration was loaded.
+func (r *reloader) lastReload() (ok bool, loaded time.Time) {
+	return r.lastOK.Load(), time.Unix(0, r.loaded.Load())
 }
 
 // reload loads the configuration file again and applies it.
@@ -72,11 +85,14 @@ func (r *reloader) reload() error {
 		err = r.applyLocked(cfg)
 	}
 	if err != nil {
+		r.lastOK.Store(false)
 		r.lastSuccess.Set(0)
 		r.reloads.WithLabelValues("failure").Inc()
 		r.opts.logger.Error("reload configuration; keeping the running one", "file", r.opts.file, "err", err)
 		return err
 	}
+	r.lastOK.Store(true)
+	r.loaded.Store(time.Now().UnixNano())
 	r.reloads.WithLabelValues("success").Inc()
 	r.opts.logger.Info("configuration reloaded", "file", r.opts.file)
 	return nil
@@ -106,7 +122,7 @@ func (r *reloader) applyLocked(cfg *config.Config) error {
 	if err != nil {
 		return err
 	}
-	if err := r.opts.rules.ApplyConfig(rulesConfig(cfg)); err != nil {
+	if err := r.opts.rules.ApplyConfig(r.opts.env.rules(cfg)); err != nil {
 		return fmt.Errorf("apply rules: %w", err)
 	}
 	if err := r.opts.alerts.ApplyConfig(alerting); err != nil {

@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"os"
 	"runtime"
+	"runtime/pprof"
 	"strconv"
 	"sync/atomic"
 	"time"
@@ -27,6 +28,7 @@ func main() { os.Exit(run()) }
 func run() int {
 	series := flag.Int("series", 100_000, "active series per round")
 	rounds := flag.Int("rounds", 30, "measured rounds (after 2 warm-up rounds)")
+	memProfile := flag.String("memprofile", "", "write a heap profile, taken where the heap is measured, to this file")
 	flag.Parse()
 
 	dir, err := os.MkdirTemp("", "pipewatch-bench-ingest")
@@ -92,6 +94,12 @@ func run() int {
 	// baseline; what remains is the manager's series cache, the round in
 	// flight and the TSDB head.
 	heap := heapAfterGC() - baseline
+	if *memProfile != "" {
+		if err := writeHeapProfile(*memProfile); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 1
+		}
+	}
 	cancel()
 	<-stopped
 
@@ -103,6 +111,18 @@ func run() int {
 		float64(heap)/1e6, st.NumSeries(), float64(heap)/float64(st.NumSeries()))
 	runtime.KeepAlive(lsets)
 	return 0
+}
+
+func writeHeapProfile(path string) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if err := pprof.WriteHeapProfile(f); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
 }
 
 // heapAfterGC returns the live heap in bytes after a full collection.

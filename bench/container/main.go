@@ -37,7 +37,6 @@ import (
 	"fmt"
 	"os"
 	"runtime/pprof"
-	"syscall"
 	"time"
 
 	"github.com/opencontainers/cgroups"
@@ -48,6 +47,7 @@ import (
 	"github.com/pipewatch/pipewatch/collector"
 	"github.com/pipewatch/pipewatch/collector/container"
 	"github.com/pipewatch/pipewatch/collector/container/cgrouptest"
+	"github.com/pipewatch/pipewatch/internal/benchutil"
 )
 
 func main() { os.Exit(run()) }
@@ -105,12 +105,6 @@ func defaultDir() string {
 	return os.TempDir()
 }
 
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
-
 func bench(o options) error {
 	cgroups.TestMode = true
 	dir, err := os.MkdirTemp(o.dir, "pipewatch-bench-cgroups-")
@@ -162,7 +156,7 @@ func bench(o options) error {
 // benchCollect runs one Collect after each housekeeping round.
 func benchCollect(cfg container.Config, o options) error {
 	reg := prometheus.NewRegistry()
-	c0 := cpuTime()
+	c0 := benchutil.CPUTime()
 	c, err := container.New(&cfg, container.Options{Registerer: reg})
 	if err != nil {
 		return err
@@ -172,22 +166,22 @@ func benchCollect(cfg container.Config, o options) error {
 	if err := c.Collect(ctx, collector.NewBatch()); err != nil && !collector.IsPartial(err) {
 		return err
 	}
-	fmt.Printf("start (machine description, discovery with specs, first round, first collect): %s CPU\n", (cpuTime() - c0).Round(time.Millisecond))
+	fmt.Printf("start (machine description, discovery with specs, first round, first collect): %s CPU\n", (benchutil.CPUTime() - c0).Round(time.Millisecond))
 	fmt.Printf("%-6s %12s %12s %10s %12s %9s\n", "round", "housekeep", "collect", "samples", "cpu/round", "core@5s")
 	var total time.Duration
 	seen := rounds(reg)
 	for r := 1; r <= o.rounds; r++ {
-		c1 := cpuTime()
+		c1 := benchutil.CPUTime()
 		for rounds(reg) == seen {
 			time.Sleep(20 * time.Millisecond)
 		}
 		seen = rounds(reg)
-		c2 := cpuTime()
+		c2 := benchutil.CPUTime()
 		b := collector.NewBatch()
 		if err := c.Collect(ctx, b); err != nil && !collector.IsPartial(err) {
 			return err
 		}
-		c3 := cpuTime()
+		c3 := benchutil.CPUTime()
 		per := c3 - c1
 		total += per
 		fmt.Printf("%-6d %12s %12s %10d %12s %8.2f%%\n", r, (c2 - c1).Round(time.Microsecond), (c3 - c2).Round(time.Microsecond),
@@ -208,7 +202,7 @@ func (discard) Rollback() error                                              { r
 // benchManager runs the target in the collector Manager, as pipewatch
 // does, and measures the CPU between committed rounds.
 func benchManager(cfg container.Config, o options) error {
-	c0 := cpuTime()
+	c0 := benchutil.CPUTime()
 	c, err := container.New(&cfg, container.Options{})
 	if err != nil {
 		return err
@@ -243,19 +237,19 @@ func benchManager(cfg container.Config, o options) error {
 			return err
 		}
 	}
-	fmt.Printf("start and %d warm-up rounds: %s CPU\n", warmup, (cpuTime() - c0).Round(time.Millisecond))
+	fmt.Printf("start and %d warm-up rounds: %s CPU\n", warmup, (benchutil.CPUTime() - c0).Round(time.Millisecond))
 	// Collection rounds (the Manager's schedule) and housekeeping rounds
 	// (the collector's) are not aligned, so one collection round may see
 	// zero or two housekeeping rounds: only the average over all rounds is
 	// meaningful.
-	c1 := cpuTime()
+	c1 := benchutil.CPUTime()
 	w1 := time.Now()
 	for range o.rounds {
 		if err := wait(); err != nil {
 			return err
 		}
 	}
-	total, wall := cpuTime()-c1, time.Since(w1)
+	total, wall := benchutil.CPUTime()-c1, time.Since(w1)
 	hk := wall.Seconds() / o.interval.Seconds() // housekeeping rounds in the period
 	avg := time.Duration(float64(total) / hk)
 	fmt.Printf("%d collection rounds in %s: %s CPU, %.1f housekeeping rounds\n", o.rounds, wall.Round(time.Millisecond), total.Round(time.Millisecond), hk)

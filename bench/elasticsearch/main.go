@@ -24,11 +24,11 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/pipewatch/pipewatch/collector"
 	"github.com/pipewatch/pipewatch/collector/elasticsearch"
+	"github.com/pipewatch/pipewatch/internal/benchutil"
 )
 
 func main() { os.Exit(run()) }
@@ -87,7 +87,7 @@ func run() int {
 	runtime.GC()
 	var ms0, ms1 runtime.MemStats
 	runtime.ReadMemStats(&ms0)
-	cpu0, start := cpuTime(), time.Now()
+	cpu0, start := benchutil.CPUTime(), time.Now()
 	for range *rounds {
 		b := collector.NewBatch()
 		if err := c.Collect(ctx, b); err != nil {
@@ -95,7 +95,7 @@ func run() int {
 			return 1
 		}
 	}
-	cpu, wall := cpuTime()-cpu0, time.Since(start)
+	cpu, wall := benchutil.CPUTime()-cpu0, time.Since(start)
 	runtime.ReadMemStats(&ms1)
 	n := float64(*rounds)
 	fmt.Printf("elasticsearch collector, %d-node cluster (nodes stats %d KiB), %d rounds, GOMAXPROCS=%d\n",
@@ -109,13 +109,6 @@ func run() int {
 }
 
 // cpuTime returns the user and system CPU time of this process.
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
 
 // serveBodies serves the responses on a loopback port and prints its
 // address; it runs until killed.

@@ -94,14 +94,16 @@ func run() int {
 	// baseline; what remains is the manager's series cache, the round in
 	// flight and the TSDB head.
 	heap := heapAfterGC() - baseline
+	var profErr error
 	if *memProfile != "" {
-		if err := writeHeapProfile(*memProfile); err != nil {
-			fmt.Fprintln(os.Stderr, err)
-			return 1
-		}
+		profErr = writeHeapProfile(*memProfile)
 	}
 	cancel()
 	<-stopped
+	if profErr != nil {
+		fmt.Fprintln(os.Stderr, profErr)
+		return 1
+	}
 
 	elapsed := time.Duration(end.Load() - start.Load())
 	samples := float64(*rounds) * float64(*series)

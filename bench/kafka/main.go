@@ -42,7 +42,6 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"time"
 
 	"github.com/prometheus/common/model"
@@ -53,6 +52,7 @@ import (
 
 	"github.com/pipewatch/pipewatch/collector"
 	"github.com/pipewatch/pipewatch/collector/kafka"
+	"github.com/pipewatch/pipewatch/internal/benchutil"
 	"github.com/pipewatch/pipewatch/storage"
 )
 
@@ -239,7 +239,7 @@ func directRounds(cfg *kafka.Config, rounds int) error {
 	)
 	wg.Go(func() { samplePeakHeap(&peak, done) })
 	stopProfiles := startProfiles()
-	cpu0, alloc0 := cpuTime(), allocated()
+	cpu0, alloc0 := benchutil.CPUTime(), allocated()
 	for range rounds {
 		d, b, err := collect()
 		if err != nil {
@@ -251,7 +251,7 @@ func directRounds(cfg *kafka.Config, rounds int) error {
 		samples = b.Len()
 		time.Sleep(200 * time.Millisecond) // rounds are a second apart in production
 	}
-	cpuPerRound := (cpuTime() - cpu0) / time.Duration(rounds)
+	cpuPerRound := (benchutil.CPUTime() - cpu0) / time.Duration(rounds)
 	allocPerRound := (allocated() - alloc0) / uint64(rounds)
 	stopProfiles()
 	close(done)
@@ -388,9 +388,9 @@ func sustainRun(cfg *kafka.Config, d time.Duration) error {
 		return errors.New("sustained run: no first round within 30s")
 	}
 	time.Sleep(3 * time.Second) // past the first metadata refresh
-	c0, n0, w0 := cpuTime(), commits.Load(), time.Now()
+	c0, n0, w0 := benchutil.CPUTime(), commits.Load(), time.Now()
 	time.Sleep(d)
-	c1, n1, w1 := cpuTime(), commits.Load(), time.Now()
+	c1, n1, w1 := benchutil.CPUTime(), commits.Load(), time.Now()
 	cancel()
 	<-runDone
 	cpu := c1 - c0
@@ -465,13 +465,6 @@ func allocated() uint64 {
 func mb(b uint64) float64 { return float64(b) / (1 << 20) }
 
 // cpuTime returns the user plus system CPU time of this process.
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
 
 // serveCluster runs a kfake cluster seeded with profile name until stdin
 // closes: topics with a few records per partition, groups' committed

@@ -23,7 +23,6 @@ import (
 	"context"
 	"flag"
 	"fmt"
-	"math"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -31,13 +30,13 @@ import (
 	"runtime/pprof"
 	"slices"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/prometheus/prometheus/model/labels"
 	promrules "github.com/prometheus/prometheus/rules"
 
 	"github.com/pipewatch/pipewatch/api"
+	"github.com/pipewatch/pipewatch/internal/benchutil"
 	"github.com/pipewatch/pipewatch/rules"
 	"github.com/pipewatch/pipewatch/storage"
 )
@@ -141,11 +140,11 @@ func run() int {
 			fmt.Fprintln(os.Stderr, err)
 			return 1
 		}
-		c0 := cpuTime()
+		c0 := benchutil.CPUTime()
 		w0 := time.Now()
 		e.Evaluate(ctx, t)
 		walls = append(walls, time.Since(w0))
-		cpus = append(cpus, cpuTime()-c0)
+		cpus = append(cpus, benchutil.CPUTime()-c0)
 	}
 	if *cpuProfile != "" {
 		pprof.StopCPUProfile()
@@ -164,7 +163,7 @@ func run() int {
 	}
 	etas := w.countETA(st, t)
 	fmt.Printf("round (Evaluate after each collection round, %d rounds): wall p50 %v p90 %v max %v; CPU p50 %v per round\n",
-		*rounds, pct(walls, 50), pct(walls, 90), pct(walls, 100), pct(cpus, 50))
+		*rounds, benchutil.Percentile(walls, 50), benchutil.Percentile(walls, 90), benchutil.Percentile(walls, 100), benchutil.Percentile(cpus, 50))
 	fmt.Printf("  state: %d active alerts, %d ETA series, %d notifications sent\n", firing, etas, notified)
 	gs := e.RuleGroups()
 	slices.SortFunc(gs, func(a, b *promrules.Group) int { return cmp.Compare(b.GetEvaluationTime(), a.GetEvaluationTime()) })
@@ -207,7 +206,7 @@ func run() int {
 		lat = append(lat, time.Since(start))
 	}
 	fmt.Printf("ingest (OnCommit of every job → every group of the file evaluated, 10 rounds): p50 %v max %v (includes the %v coalescing window)\n",
-		pct(lat, 50), pct(lat, 100), rules.DefaultCoalesceWindow)
+		benchutil.Percentile(lat, 50), benchutil.Percentile(lat, 100), rules.DefaultCoalesceWindow)
 	return 0
 }
 
@@ -223,19 +222,6 @@ func allEvaluated(e *rules.Evaluator, t time.Time) bool {
 		}
 	}
 	return true
-}
-
-func pct(ds []time.Duration, p int) time.Duration {
-	s := slices.Clone(ds)
-	slices.Sort(s)
-	i := int(math.Ceil(float64(p)/100*float64(len(s)))) - 1
-	return s[max(i, 0)].Round(100 * time.Microsecond)
-}
-
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // series is one synthetic series and how it moves.

@@ -21,17 +21,15 @@ import (
 	"context"
 	"flag"
 	"fmt"
-	"math"
 	"os"
 	"path/filepath"
 	"runtime/pprof"
-	"slices"
-	"syscall"
 	"time"
 
 	"github.com/prometheus/prometheus/model/labels"
 
 	"github.com/pipewatch/pipewatch/api"
+	"github.com/pipewatch/pipewatch/internal/benchutil"
 	"github.com/pipewatch/pipewatch/storage"
 	"github.com/pipewatch/pipewatch/topology"
 )
@@ -117,16 +115,16 @@ func bench(nModules, runs int, cpuProfile string) error {
 		}
 		var walls, cpus []time.Duration
 		for range runs {
-			c0, w0 := cpuTime(), time.Now()
+			c0, w0 := benchutil.CPUTime(), time.Now()
 			if _, err := b.Build(ctx, now, c.module); err != nil {
 				return err
 			}
 			walls = append(walls, time.Since(w0))
-			cpus = append(cpus, cpuTime()-c0)
+			cpus = append(cpus, benchutil.CPUTime()-c0)
 		}
 		fmt.Printf("%s (%d nodes, %d edges, %d of %d modules critical), %d builds: wall p50 %v p90 %v max %v; CPU p50 %v\n",
 			c.what, len(g.Nodes), len(g.Edges), critical, len(g.Modules), runs,
-			pct(walls, 50), pct(walls, 90), pct(walls, 100), pct(cpus, 50))
+			benchutil.Percentile(walls, 50), benchutil.Percentile(walls, 90), benchutil.Percentile(walls, 100), benchutil.Percentile(cpus, 50))
 	}
 	return nil
 }
@@ -253,17 +251,4 @@ func boolValue(b bool) float64 {
 		return 1
 	}
 	return 0
-}
-
-func pct(ds []time.Duration, p int) time.Duration {
-	s := slices.Clone(ds)
-	slices.Sort(s)
-	i := int(math.Ceil(float64(p)/100*float64(len(s)))) - 1
-	return s[max(i, 0)].Round(100 * time.Microsecond)
-}
-
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }

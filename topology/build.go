@@ -71,15 +71,27 @@ func NewBuilder(opts Options) *Builder {
 // observations, declarations, inferred modules, then health.
 func (b *Builder) Build(ctx context.Context, at time.Time, module string) (*Graph, error) {
 	obs, figs := observers(), figures()
-	exprs := make([]string, 0, len(obs)+len(figs)+2)
-	names := make([]string, 0, cap(exprs))
+	// Each distinct expression is evaluated once: slot[i] is the index of
+	// query i (observers, figures, then alerts) in exprs.
+	var exprs, names []string
+	index := map[string]int{}
+	slot := make([]int, 0, len(obs)+len(figs)+1)
+	add := func(expr, name string) {
+		i, ok := index[expr]
+		if !ok {
+			i = len(exprs)
+			index[expr] = i
+			exprs, names = append(exprs, expr), append(names, name)
+		}
+		slot = append(slot, i)
+	}
 	for _, o := range obs {
-		exprs, names = append(exprs, o.expr), append(names, o.name)
+		add(o.expr, o.name)
 	}
 	for _, f := range figs {
-		exprs, names = append(exprs, f.expr), append(names, f.stat)
+		add(f.expr, f.stat)
 	}
-	exprs, names = append(exprs, statusExpr, alertsExpr), append(names, "status", "alerts")
+	add(alertsExpr, "alerts")
 	results, qerrs := b.fetch(ctx, exprs, at)
 	if ctx.Err() != nil {
 		return nil, ctx.Err()
@@ -90,17 +102,21 @@ func (b *Builder) Build(ctx context.Context, at time.Time, module string) (*Grap
 			errs = append(errs, fmt.Sprintf("%s: %v", names[i], err))
 		}
 	}
+	result := func(i int) []Sample { return results[slot[i]] }
 
 	w := newWorld()
 	for i, o := range obs {
-		for _, s := range results[i] {
+		for _, s := range result(i) {
 			o.observe(w, s.Labels)
 		}
 	}
 	w.declare(b.opts.Modules())
 	w.inferModules()
-	n := len(obs) + len(figs)
-	b.annotate(w, results[len(obs):n], results[n], results[n+1])
+	figResults := make([][]Sample, len(figs))
+	for i := range figs {
+		figResults[i] = result(len(obs) + i)
+	}
+	b.annotate(w, figResults, result(len(obs)+len(figs)))
 	g := w.graph(module)
 	g.sort()
 	if len(errs) > 0 {
@@ -171,18 +187,54 @@ func observers() []observer {
 		},
 		{
 			// Stream jobs (Flink sources, Storm spouts, Kafka Connect
-			// connectors) report the topics they read and write.
+			// connectors) report the topics they read and write, and
+			// the component that does; Logstash pipelines report their
+			// input and output plugins without topics, which the node
+			// stats do not name: the job appears with its plugins as
+			// components, linked to nothing.
 			name: "stream_jobs",
-			expr: `max by (system, job_name, topic, direction, consumergroup) (pipewatch_stream_job_topic_info)`,
+			expr: `max by (system, job_name, component, topic, direction, consumergroup) (pipewatch_stream_job_topic_info)`,
 			observe: func(w *world, l labels.Labels) {
-				j := w.observeNode(KindJob, "", l.Get("system")+"/"+l.Get("job_name"))
-				for _, t := range w.topicsNamed(l.Get("topic")) {
+				name := l.Get("job_name")
+				if name == "" {
+					return
+				}
+				j := w.observeJob(l.Get("system"), name, l.Get("component"))
+				topic := l.Get("topic")
+				if topic == "" {
+					return
+				}
+				for _, t := range w.topicsNamed(topic) {
 					if l.Get("direction") == "out" {
 						w.observeEdge(j, t, "stream_jobs")
 					} else {
 						w.observeEdge(t, j, "stream_jobs")
 					}
 				}
+			},
+		},
+		{
+			// Spark Streaming applications, whose Kafka topics the
+			// Spark API does not name: the job appears linked to
+			// nothing, unless a module declares it.
+			name: "spark_streaming",
+			expr: `max by (application_name) (spark_streaming_batch_duration_seconds)`,
+			observe: func(w *world, l labels.Labels) {
+				if name := l.Get("application_name"); name != "" {
+					w.observeJob("spark", name, "")
+				}
+			},
+		},
+		{
+			// Elasticsearch per-index series (a collector with
+			// indices: true) make one sink per index family and
+			// cluster, "es:<family>" (see IndexFamily); declared "es:"
+			// sinks claim them. Who writes an index is not stored, so
+			// the sinks are linked by declarations only.
+			name: "es_indices",
+			expr: `max by (cluster, index) (elasticsearch_indices_docs_primary)`,
+			observe: func(w *world, l labels.Labels) {
+				w.observeIndex(l.Get("cluster"), l.Get("index"))
 			},
 		},
 	}

@@ -82,14 +82,24 @@ type Node struct {
 	Kind   Kind   `json:"kind"`
 	Name   string `json:"name"`
 	Module string `json:"module"`
-	// Cluster is the Kafka cluster of topics and groups.
+	// Cluster is the Kafka cluster of topics and groups, and the
+	// Elasticsearch cluster of "es:" sinks observed through per-index
+	// series.
 	Cluster string `json:"cluster,omitempty"`
 	Health  Health `json:"health"`
 	Reason  string `json:"reason,omitempty"`
-	// Stats are the node's key figures (e.g. in_rate, lag, lag_seconds).
+	// Stats are the node's key figures (e.g. in_rate, lag, lag_seconds;
+	// see annotate for the full list).
 	Stats map[string]float64 `json:"stats,omitempty"`
-	// Status is the consumer status of groups (OK, WARN, STALL, ...).
+	// Status is the consumer status of groups (OK, WARN, STALL, ...) and
+	// the state of Flink jobs that are not running (FAILED, RESTARTING,
+	// ...).
 	Status string `json:"status,omitempty"`
+	// Components are the parts of a job its collector reports, sorted:
+	// Flink source vertices, Storm spouts, Kafka Connect connector
+	// classes, Logstash input and output plugins (e.g. "kafka",
+	// "elasticsearch").
+	Components []string `json:"components,omitempty"`
 	// Alerts are the names of firing alerts attached to the node.
 	Alerts []string `json:"alerts,omitempty"`
 	// Declared and Observed say where the node is known from.
@@ -152,8 +162,13 @@ type Module struct {
 	Producers []string
 	Topics    []string
 	Groups    []string
-	Jobs      []string
-	// Sinks are "<kind>:<name>", e.g. "es:hotel-search-*".
+	// Jobs are "<system>/<job name>" as the collectors name them, e.g.
+	// "flink/audit-enrich", "logstash/main" (the pipeline id),
+	// "spark/<application name>", so that they match observed jobs.
+	Jobs []string
+	// Sinks are "<kind>:<name>", e.g. "es:hotel-search-*". An "es:" sink
+	// matches the observed index families of its name (see IndexFamily
+	// and declaredNodes).
 	Sinks []string
 }
 

@@ -80,6 +80,13 @@ func ToNodeGraph(g *Graph) NodeGraph {
 			if r, ok := n.Stats["in_rate"]; ok {
 				ng.MainStat = formatRate(r)
 			}
+			if r, ok := n.Stats["out_rate"]; ok && n.Reason == "" {
+				ng.SecondaryStat = "out " + formatRate(r)
+			}
+		case KindSink:
+			if r, ok := n.Stats["in_rate"]; ok {
+				ng.MainStat = formatRate(r)
+			}
 		case KindGroup:
 			if l, ok := n.Stats["lag"]; ok {
 				ng.MainStat = fmt.Sprintf("lag %s", formatCount(l))

@@ -47,6 +47,13 @@ func newPlatform(t *testing.T) *platform {
 // partition per topic, so the sum is the partition's value).
 func (p *platform) series(selector string, values ...float64) {
 	p.t.Helper()
+	p.seriesEvery(time.Minute, selector, values...)
+}
+
+// seriesEvery is series with values at steps of step: rates over [1m]
+// need more than one sample a minute.
+func (p *platform) seriesEvery(step time.Duration, selector string, values ...float64) {
+	p.t.Helper()
 	lset, err := parser.NewParser(parser.Options{}).ParseMetric(selector)
 	if err != nil {
 		p.t.Fatal(err)
@@ -62,7 +69,7 @@ func (p *platform) series(selector string, values ...float64) {
 			continue
 		}
 		for _, l := range lsets {
-			if _, err := app.Append(0, l, p.start.Add(time.Duration(i)*time.Minute).UnixMilli(), v); err != nil {
+			if _, err := app.Append(0, l, p.start.Add(time.Duration(i)*step).UnixMilli(), v); err != nil {
 				p.t.Fatal(err)
 			}
 		}

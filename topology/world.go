@@ -1,6 +1,7 @@
 package topology
 
 import (
+	"cmp"
 	"slices"
 	"strings"
 )
@@ -15,15 +16,22 @@ type world struct {
 	modules map[string]*ModuleSummary
 	// aliases maps module aliases to module names.
 	aliases map[string]string
+	// esSinks are the observed "es:" sinks (index families), which
+	// declared "es:" sinks match by pattern.
+	esSinks []*Node
+	// esClusters holds the figures of each Elasticsearch cluster (by its
+	// cluster label) that sinks take their health from.
+	esClusters map[string]map[string]float64
 }
 
 func newWorld() *world {
 	return &world{
-		nodes:   map[string]*Node{},
-		edges:   map[string]*Edge{},
-		byName:  map[string][]*Node{},
-		modules: map[string]*ModuleSummary{},
-		aliases: map[string]string{},
+		nodes:      map[string]*Node{},
+		edges:      map[string]*Edge{},
+		byName:     map[string][]*Node{},
+		modules:    map[string]*ModuleSummary{},
+		aliases:    map[string]string{},
+		esClusters: map[string]map[string]float64{},
 	}
 }
 
@@ -46,6 +54,34 @@ func (w *world) observeNode(kind Kind, cluster, name string) *Node {
 		n.internal = true
 	}
 	n.Observed = true
+	return n
+}
+
+// observeJob returns the observed node of a stream job, "job:<system>/<name>",
+// with component (if any) added to its components.
+func (w *world) observeJob(system, name, component string) *Node {
+	n := w.observeNode(KindJob, "", system+"/"+name)
+	if component != "" {
+		if i, found := slices.BinarySearch(n.Components, component); !found {
+			n.Components = slices.Insert(n.Components, i, component)
+		}
+	}
+	return n
+}
+
+// observeIndex returns the observed sink of an Elasticsearch index's family
+// in cluster, or nil for system indices (names starting with ".").
+func (w *world) observeIndex(cluster, index string) *Node {
+	fam := IndexFamily(index)
+	if fam == "" || fam[0] == '.' {
+		return nil
+	}
+	id := nodeID(KindSink, cluster, esSinkName(fam))
+	if n, ok := w.nodes[id]; ok {
+		return n
+	}
+	n := w.observeNode(KindSink, cluster, esSinkName(fam))
+	w.esSinks = append(w.esSinks, n)
 	return n
 }
 
@@ -102,11 +138,17 @@ func (w *world) topicsNamed(name string) []*Node {
 
 // declaredNodes returns the nodes a declaration of kind/name refers to: the
 // observed ones of that name in any cluster, or a new declared-only node.
+// An "es:" sink refers to the observed index families it matches (see
+// esSinksMatching), in any Elasticsearch cluster.
 func (w *world) declaredNodes(kind Kind, name string) []*Node {
 	var out []*Node
-	for _, n := range w.byName[nameKey(kind, name)] {
-		if n.Observed {
-			out = append(out, n)
+	if decl, ok := strings.CutPrefix(name, "es:"); ok && kind == KindSink {
+		out = w.esSinksMatching(decl)
+	} else {
+		for _, n := range w.byName[nameKey(kind, name)] {
+			if n.Observed {
+				out = append(out, n)
+			}
 		}
 	}
 	if len(out) == 0 {
@@ -123,6 +165,9 @@ func (w *world) declaredNodes(kind Kind, name string) []*Node {
 // topic), so that a flat module list never invents hops the platform
 // contradicts.
 func (w *world) declare(mods []Module) {
+	slices.SortFunc(w.esSinks, func(a, b *Node) int {
+		return cmp.Or(strings.Compare(a.Name, b.Name), strings.Compare(a.ID, b.ID))
+	})
 	// Consumers observed reading a topic, before declarations add edges.
 	reads := map[string]bool{}
 	for _, e := range w.edges {
@@ -208,7 +253,7 @@ func (w *world) inferModules() {
 			}
 		}
 		if n.Module == "" {
-			n.Module = w.moduleFor(n.Name)
+			n.Module = w.moduleFor(baseName(n))
 		}
 	}
 	for _, n := range w.nodes {
@@ -221,6 +266,26 @@ func (w *world) inferModules() {
 			w.modules[n.Module] = &ModuleSummary{Name: n.Module}
 		}
 	}
+}
+
+// baseName is the part of a node's name a module is inferred from: a job's
+// name without its system ("flink/audit-enrich" → "audit-enrich"), an
+// "es:" sink's index family without kind and wildcard ("es:hotel-search-*"
+// → "hotel-search"), or the whole name.
+func baseName(n *Node) string {
+	switch n.Kind {
+	case KindJob:
+		if _, name, ok := strings.Cut(n.Name, "/"); ok && name != "" {
+			return name
+		}
+	case KindSink:
+		if fam, ok := strings.CutPrefix(n.Name, "es:"); ok {
+			if base := strings.TrimRight(fam, "*-_."); base != "" {
+				return base
+			}
+		}
+	}
+	return n.Name
 }
 
 func (w *world) moduleFor(name string) string {

@@ -25,9 +25,19 @@
 // jvm_gc_collection_seconds_count{gc}, process_cpu_seconds_total, ...), with
 // Logstash's pool and collector names (young, survivor, old).
 //
-// Logstash's stats do not name the Kafka topics its inputs read, so the
-// topology learns nothing about topics from this collector; its sinks are
-// the outputs (plugin="elasticsearch", plugin_id).
+// For the topology it emits pipewatch_stream_job_topic_info{system=
+// "logstash", job_name=<pipeline id>, component=<plugin name>, plugin_id,
+// direction} for every named input (direction "in") and output ("out")
+// plugin, so that each pipeline appears as the job "logstash/<pipeline id>"
+// with its plugins (the stream job collectors' family; see package
+// topology). Node stats name neither the Kafka topics a kafka input reads
+// nor the indices an elasticsearch output writes (a plugin's stats are its
+// id, name, events, flow and, for elasticsearch outputs, bulk responses and
+// documents), so the series carry no topic and nothing links the job to
+// topics or sinks: declare the pipeline's job in a module ("jobs:
+// [logstash/<pipeline id>]") to link it. Plugin ids are never read as
+// topic or index names, even when set by hand. Logstash's own pipelines
+// (ids starting with ".", such as .monitoring-logstash) are left out.
 //
 // # Errors
 //

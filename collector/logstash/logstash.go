@@ -8,6 +8,7 @@ import (
 	"maps"
 	"net/http"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/prometheus/common/model"
@@ -192,6 +193,7 @@ func (c *Collector) emitPipeline(b *collector.Batch, id string, p *pipeline) {
 		emit(b, d.dlqExpired, q.ExpiredEvents, id)
 	}
 
+	c.emitTopology(b, id, p)
 	for _, pl := range p.Plugins.Inputs {
 		emit(b, d.pluginEventsOut, pl.Events.Out, "input", pl.Name, pl.ID, id)
 		emit(b, d.pluginQueuePush, pl.Events.QueuePushDuration, "input", pl.Name, pl.ID, id)
@@ -219,6 +221,29 @@ func (c *Collector) emitPipeline(b *collector.Batch, id string, p *pipeline) {
 		emit(b, d.pluginBulkFailures, pl.BulkRequests.Failures, "output", pl.Name, pl.ID, id)
 		emit(b, d.pluginDocsSuccesses, pl.Documents.Successes, "output", pl.Name, pl.ID, id)
 		emit(b, d.pluginDocsNonRetryable, pl.Documents.NonRetryableFailures, "output", pl.Name, pl.ID, id)
+	}
+}
+
+// emitTopology adds pipewatch_stream_job_topic_info for the pipeline's named
+// input (direction "in") and output ("out") plugins, so that the topology
+// shows the pipeline as a job with its plugins. Node stats name neither the
+// topics a Kafka input reads nor the indices an Elasticsearch output
+// writes, so the series have no topic and link the job to nothing.
+// Logstash's own pipelines (ids starting with ".", such as
+// .monitoring-logstash) carry no data of the platform and are left out.
+func (c *Collector) emitTopology(b *collector.Batch, id string, p *pipeline) {
+	if strings.HasPrefix(id, ".") {
+		return
+	}
+	for _, dir := range []struct {
+		plugins   []plugin
+		direction string
+	}{{p.Plugins.Inputs, "in"}, {p.Plugins.Outputs, "out"}} {
+		for _, pl := range dir.plugins {
+			if pl.Name != "" {
+				b.Emit(c.descs.topicInfo, 1, "logstash", id, pl.Name, pl.ID, dir.direction)
+			}
+		}
 	}
 }
 
@@ -268,6 +293,7 @@ type descs struct {
 	pluginEventsIn, pluginEventsOut, pluginDuration, pluginQueuePush *collector.Desc
 	pluginDocsSuccesses, pluginDocsNonRetryable                      *collector.Desc
 	pluginBulkErrors, pluginBulkFailures, pluginBulkResponses        *collector.Desc
+	topicInfo                                                        *collector.Desc
 }
 
 // flowNames are the flow metrics collected, by their key in the stats and
@@ -361,6 +387,9 @@ func newDescs() *descs {
 		pluginBulkFailures:     n("logstash_stats_pipeline_plugin_bulk_requests_failures", "Number of bulk requests that failed without a response (connection errors).", c, pl...),
 		pluginBulkResponses: n("logstash_stats_pipeline_plugin_bulk_requests_responses", "Bulk request HTTP response counts by code (429: the cluster rejected the writes).", c,
 			"plugin_type", "plugin", "plugin_id", "code", "pipeline"),
+		topicInfo: n("pipewatch_stream_job_topic_info",
+			"A stream job reads (direction=\"in\") or writes (\"out\") a Kafka topic; for a Logstash pipeline (job_name), one series per input and output plugin (component, plugin_id), without topic, which node stats do not name. The value is always 1.", g,
+			"system", "job_name", "component", "plugin_id", "direction"),
 	}
 	for _, f := range flowNames {
 		short, help := flowShort[f], flowHelp[f]

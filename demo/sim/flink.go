@@ -60,12 +60,10 @@ func newFlinkCluster(w *world, modules []demo.Module) (*flinkCluster, error) {
 		return nil, err
 	}
 	for _, m := range modules {
-		for _, g := range m.JobGroups {
-			if strings.HasPrefix(g, flinkJobPrefix) {
-				j := newFlinkJob(w.traffic, m, g, len(c.jobs), subtask)
-				c.jobs = append(c.jobs, j)
-				c.byID[j.id] = j
-			}
+		for _, g := range flinkJobGroups(m) {
+			j := newFlinkJob(w.traffic, m, g, len(c.jobs), subtask)
+			c.jobs = append(c.jobs, j)
+			c.byID[j.id] = j
 		}
 	}
 	if c.jobMetrics, err = loadFlinkMetrics("flink/job_metrics_values.json"); err != nil {

@@ -3,7 +3,6 @@ package sim
 import (
 	"net/http"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/pipewatch/pipewatch/demo"
@@ -63,15 +62,9 @@ type logstashState struct {
 
 func newLogstashNode(w *world, modules []demo.Module) (*logstashNode, error) {
 	n := &logstashNode{w: w, pipeline: "main"}
-	for _, m := range modules {
-		for _, g := range m.Groups {
-			// The pipeline's name becomes a key of the document, which a
-			// path with dots could not address.
-			if n.topics == nil && strings.HasPrefix(g, logstashGroupPrefix) && !strings.Contains(g, ".") {
-				n.pipeline = strings.TrimPrefix(g, logstashGroupPrefix)
-				n.topics = w.traffic.lookup(m.Topics)
-			}
-		}
+	if m, pipeline, ok := logstashPipeline(modules); ok {
+		n.pipeline = pipeline
+		n.topics = w.traffic.lookup(m.Topics)
 	}
 	t := w.traffic
 	// A bulk request the cluster rejects comes back as 429 and is retried:

@@ -230,6 +230,8 @@ func systems() []system {
 			series: []match{
 				{"logstash_stats_pipeline_up", map[string]string{"pipeline": "nginx"}},
 				{"logstash_stats_pipeline_plugin_bulk_requests_responses", map[string]string{"pipeline": "nginx", "code": "429"}},
+				{"pipewatch_stream_job_topic_info", map[string]string{"system": "logstash", "job_name": "nginx", "component": "kafka", "direction": "in"}},
+				{"pipewatch_stream_job_topic_info", map[string]string{"system": "logstash", "job_name": "nginx", "component": "elasticsearch", "direction": "out"}},
 				{"jvm_memory_bytes_used", map[string]string{"area": "heap"}},
 			},
 			counters: []match{

@@ -5,7 +5,6 @@ import (
 	"math"
 	"net/http"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/pipewatch/pipewatch/demo"
@@ -92,14 +91,10 @@ type sparkExecutorState struct {
 
 func newSparkDriver(w *world, modules []demo.Module) (*sparkDriver, error) {
 	d := &sparkDriver{w: w}
-	for _, m := range modules {
-		for _, g := range m.JobGroups {
-			if d.id == "" && strings.HasPrefix(g, sparkJobPrefix) {
-				d.id = fmt.Sprintf("application_%d_0042", w.start.Add(-sparkStarted-3*24*time.Hour).UnixMilli())
-				d.name = g
-				d.topics = w.traffic.lookup(m.Topics)
-			}
-		}
+	if m, g, ok := sparkJob(modules); ok {
+		d.id = fmt.Sprintf("application_%d_0042", w.start.Add(-sparkStarted-3*24*time.Hour).UnixMilli())
+		d.name = g
+		d.topics = w.traffic.lookup(m.Topics)
 	}
 	for _, t := range d.topics {
 		d.tasks += len(t.shares)

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"math"
 	"net/http"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -67,12 +66,10 @@ type stormOffset struct{ head, lag float64 }
 
 func newStormUI(w *world, modules []demo.Module) (*stormUI, error) {
 	u := &stormUI{w: w}
-	for _, m := range modules {
-		if slices.Contains(m.Groups, stormGroup) {
-			u.name = stormGroup
-			u.id = fmt.Sprintf("%s-3-%d", stormGroup, w.start.Add(-stormStarted).Unix())
-			u.topics = w.traffic.lookup(m.Topics)
-		}
+	if m, ok := stormModule(modules); ok {
+		u.name = stormGroup
+		u.id = fmt.Sprintf("%s-3-%d", stormGroup, w.start.Add(-stormStarted).Unix())
+		u.topics = w.traffic.lookup(m.Topics)
 	}
 	u.mean = w.traffic.written(u.topics, w.traffic.day) / w.traffic.day.Seconds()
 	var err error

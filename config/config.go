@@ -385,7 +385,10 @@ type ModuleConfig struct {
 	Topics []string `yaml:"topics,omitempty"`
 	// Groups are the Kafka consumer groups of the module.
 	Groups []string `yaml:"groups,omitempty"`
-	// Jobs are the stream-processing jobs (Flink, Spark, Storm, ...).
+	// Jobs are the stream-processing jobs (Flink, Spark, Storm, ...), as
+	// "<system>/<job name>" (e.g. "flink/hotel-enrich", "logstash/nginx"),
+	// the way the job collectors name them, so declared and observed jobs
+	// match.
 	Jobs []string `yaml:"jobs,omitempty"`
 	// Sinks are where the module's data lands (Elasticsearch indices, ...).
 	Sinks []string `yaml:"sinks,omitempty"`

@@ -14,6 +14,7 @@ import (
 	"github.com/prometheus/prometheus/promql"
 	"github.com/prometheus/prometheus/promql/parser"
 
+	"github.com/pipewatch/pipewatch/api"
 	"github.com/pipewatch/pipewatch/storage"
 	"github.com/pipewatch/pipewatch/topology"
 )
@@ -81,25 +82,9 @@ func (p *platform) seriesEvery(step time.Duration, selector string, values ...fl
 
 func (p *platform) at(minute int) time.Time { return p.start.Add(time.Duration(minute) * time.Minute) }
 
+// query evaluates instant queries with the engine, as pipewatch does.
 func (p *platform) query(ctx context.Context, expr string, at time.Time) ([]topology.Sample, error) {
-	q, err := p.engine.NewInstantQuery(ctx, p.st.Queryable(), nil, expr, at)
-	if err != nil {
-		return nil, err
-	}
-	defer q.Close()
-	res := q.Exec(ctx)
-	if res.Err != nil {
-		return nil, res.Err
-	}
-	vec, err := res.Vector()
-	if err != nil {
-		return nil, err
-	}
-	out := make([]topology.Sample, len(vec))
-	for i, s := range vec {
-		out[i] = topology.Sample{Labels: s.Metric, Value: s.F}
-	}
-	return out, nil
+	return api.TopologyQuery(p.engine, p.st.Queryable())(ctx, expr, at)
 }
 
 func (p *platform) build(mods []topology.Module, minute int, module string) *topology.Graph {

@@ -65,12 +65,16 @@ const b = await launch();
 const { page } = b;
 try {
   step('topology API has the demo modules and the stalling hop');
-  const consumeEdge = await waitFor(`an observed, not critical hop into group ${stallGroup}`, 120_000, async () => {
+  // The hop must also show consumption (rate > 0): the collector then has
+  // seen the group commit more than once, so it knows the group's commit
+  // cadence and judges a stall by it (until then its status window is the
+  // 30 s default, and an injected stall would take that long to show).
+  const consumeEdge = await waitFor(`an observed, consuming, not critical hop into group ${stallGroup}`, 120_000, async () => {
     const r = await api('api/v1/topology?module=' + encodeURIComponent(stallModule));
     if (r.status !== 200) return null;
     const d = r.json().data;
     const e = d.edges.find((x) => x.target.endsWith('/' + stallGroup) && x.source.startsWith('topic:') && x.state !== 'declared');
-    return e && e.health !== 'critical' ? e : null;
+    return e && e.health !== 'critical' && (e.stats?.rate ?? 0) > 0 ? e : null;
   });
   const all = (await api('api/v1/topology')).json().data;
   const apiModules = all.modules.map((m) => m.name).sort();

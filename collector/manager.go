@@ -407,7 +407,13 @@ func (l *loop) collectOnce(ctx context.Context) {
 	l.round++
 	var added, rejected int
 	if ok {
-		added, rejected = l.appendBatch(app, ts)
+		added, rejected, app, err = l.appendBatch(ctx, app, ts)
+		if err != nil {
+			l.m.metrics.errors.WithLabelValues(tgt.Job, tgt.Instance, "commit").Inc()
+			l.m.logger.Error("commit collection", "target", tgt.Job, "instance", tgt.Instance, "err", err)
+			clear(l.cache)
+			return
+		}
 	}
 	staleT := ts
 	l.appendStale(app, staleT)
@@ -434,8 +440,21 @@ func (l *loop) collectOnce(ctx context.Context) {
 	}
 }
 
-// appendBatch appends the batch's samples, reusing cached series references.
-func (l *loop) appendBatch(app Appender, ts int64) (added, rejected int) {
+// maxNewSeriesPerCommit bounds how many series one commit creates. The TSDB
+// writes a commit's new series as one WAL record and keeps encoding
+// buffers as large as the largest record it has written, so a target whose
+// first round brings 100k series would otherwise hold some 20 MB of
+// buffers for good; in chunks it is a tenth. Only rounds with that many
+// new series (a target's first) are split; the round's own series (up,
+// scrape_duration_seconds, ...) and OnCommit come with the last chunk.
+const maxNewSeriesPerCommit = 10_000
+
+// appendBatch appends the batch's samples, reusing cached series
+// references, and returns the appender to finish the round with: app, or
+// a fresh one when new series were committed in chunks (see
+// maxNewSeriesPerCommit). An error is a failed chunk commit.
+func (l *loop) appendBatch(ctx context.Context, app Appender, ts int64) (added, rejected int, _ Appender, _ error) {
+	newSeries := 0
 	for _, s := range l.batch.samples {
 		t := s.t
 		if t == 0 {
@@ -457,6 +476,15 @@ func (l *loop) appendBatch(app Appender, ts int64) (added, rejected int) {
 		if e.round != l.round-1 || e.ref == 0 {
 			added++
 		}
+		if e.ref == 0 {
+			if newSeries == maxNewSeriesPerCommit {
+				if err := app.Commit(); err != nil {
+					return added, rejected, app, err
+				}
+				app, newSeries = l.m.opts.Appender(ctx), 0
+			}
+			newSeries++
+		}
 		ref, err := app.Append(e.ref, e.final, t, s.v)
 		if err != nil {
 			rejected++
@@ -465,7 +493,7 @@ func (l *loop) appendBatch(app Appender, ts int64) (added, rejected int) {
 		e.ref = ref
 		e.round = l.round
 	}
-	return added, rejected
+	return added, rejected, app, nil
 }
 
 // appendStale writes a staleness marker for every series seen last round but

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"log/slog"
 	"math"
+	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -326,5 +327,98 @@ func TestTargetLabelsWinAndClashesAreExported(t *testing.T) {
 	want := `{__name__="requests_total", env="prod", exported_env="x", exported_job="inner", instance="host:1", job="scrape/app"}`
 	if got := h.samples(name("requests_total")); len(got[want]) == 0 {
 		t.Errorf("want series %s, got %v", want, got)
+	}
+}
+
+// commitCounter is a storage appender that counts commits and the samples
+// of series new to it in each, so a test can see how a round was split.
+type commitCounter struct {
+	collector.Appender
+	mu        *sync.Mutex
+	perCommit *[]int
+	fresh     int
+}
+
+func (c *commitCounter) Append(ref uint64, l labels.Labels, t int64, v float64) (uint64, error) {
+	if ref == 0 {
+		c.fresh++
+	}
+	return c.Appender.Append(ref, l, t, v)
+}
+
+func (c *commitCounter) Commit() error {
+	c.mu.Lock()
+	*c.perCommit = append(*c.perCommit, c.fresh)
+	c.mu.Unlock()
+	return c.Appender.Commit()
+}
+
+// TestFirstRoundOfManySeriesCommitsInChunks: a target whose first round
+// brings 25,000 new series commits them in chunks of at most 10,000 (the
+// TSDB keeps encoding buffers as large as its largest WAL record), every
+// series lands, and OnCommit still fires once per round; the next round,
+// with no new series, commits once.
+func TestFirstRoundOfManySeriesCommitsInChunks(t *testing.T) {
+	st, err := storage.Open(t.TempDir(), storage.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	var mu sync.Mutex
+	var perCommit []int
+	rounds := make(chan struct{}, 100)
+	m := collector.NewManager(collector.Options{
+		Appender: func(ctx context.Context) collector.Appender {
+			return &commitCounter{Appender: st.Appender(ctx), mu: &mu, perCommit: &perCommit}
+		},
+		Registerer: prometheus.NewRegistry(),
+		OnCommit:   func(string, int64) { rounds <- struct{}{} },
+	})
+	const n = 25_000
+	m.ApplyTargets([]collector.Target{target("kafka/big", collector.CollectorFunc(func(_ context.Context, b *collector.Batch) error {
+		for i := range n {
+			b.Emit(lagDesc, float64(i), "g", strconv.Itoa(i))
+		}
+		return nil
+	}))})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- m.Run(ctx) }()
+	for range 2 {
+		select {
+		case <-rounds:
+		case <-time.After(30 * time.Second):
+			t.Fatal("no two rounds within 30s")
+		}
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+
+	mu.Lock()
+	defer mu.Unlock()
+	// Round 1: 10,000 + 10,000 + 5,000 collected series, the last chunk
+	// with the round's own series (up, scrape_duration_seconds, ...).
+	if len(perCommit) < 4 || perCommit[0] != 10_000 || perCommit[1] != 10_000 || perCommit[2] < 5_000 || perCommit[2] > 5_010 {
+		t.Fatalf("new series per commit %v, want 10000, 10000, about 5000, then rounds without new series", perCommit)
+	}
+	// Round 2 appends its collected series by cached reference; only the
+	// round's own few series go without one.
+	if perCommit[3] > 10 {
+		t.Errorf("the second round appended %d samples without a series reference, want only its own few", perCommit[3])
+	}
+	q, err := st.Queryable().Querier(math.MinInt64, math.MaxInt64)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer q.Close()
+	set := q.Select(context.Background(), false, nil, name("kafka_consumergroup_lag"))
+	series := 0
+	for set.Next() {
+		series++
+	}
+	if series != n {
+		t.Errorf("%d lag series stored, want %d", series, n)
 	}
 }

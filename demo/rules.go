@@ -19,13 +19,13 @@ const ForecastGroup = "pipewatch-demo-forecast"
 // RuleFile returns the demo's rule file (Prometheus format with
 // pipewatch's forecast extension): the built-in pack's lag forecast,
 // KafkaConsumerLagBreachForecast, on the demo's compressed time scale. The
-// pack fits the trend of the last 10 minutes, confirmed over the last 2,
-// which suits real consumers; the demo's stalling consumer slows down for
-// only 40% of a stall cycle (four minutes by default) before it stalls, so
-// here the trend is fitted over 30% of the cycle and confirmed over the
-// last 10%: the warning comes during the slowdown, before the stall.
-// Threshold (the 5-minute lag SLO) and horizon (15 minutes) are the
-// pack's.
+// pack looks at the trend of the last 10 and 30 minutes, which suits real
+// consumers; the demo's stalling consumer slows down for only 40% of a
+// stall cycle (four minutes by default) before it stalls, so here a
+// straight line is fitted over 30% of the cycle, confirmed over the last
+// 10%, and the point forecast fires within 15 minutes: the warning comes
+// during the slowdown, before the stall. The threshold (the 5-minute lag
+// SLO) is the pack's.
 func (p *Platform) RuleFile() []byte {
 	cycle := p.opts.StallCycle
 	window := (cycle * 3 / 10).Truncate(time.Second)

@@ -55,6 +55,8 @@
 //	      step: 0s              # 0: raw samples of a plain selector, else window/60
 //	      min_samples: 3        # optional; also min_span (default half of each
 //	      coverage: 0.95        # window), coverage, holt: {alpha, beta, phi, step}
+//	      fire_on: eta          # eta (default): the point forecast crosses within
+//	                            # the horizon; bound: the far end of the interval does
 //	    annotations:
 //	      summary: "{{ $labels.consumergroup }} reaches {{ $threshold }} in {{ $eta | humanizeDuration }}"
 //

@@ -67,7 +67,19 @@ type ForecastSpec struct {
 	Coverage float64 `yaml:"coverage"`
 	// Holt tunes the holt method.
 	Holt *HoltSpec `yaml:"holt"`
+	// FireOn is eta (default: fire when the point forecast crosses within
+	// the horizon) or bound: fire only when the far end of the prediction
+	// interval (the latest crossing time at Coverage) does, so a noisy
+	// trend warns later and less often. The ETA reported is the point
+	// forecast either way.
+	FireOn string `yaml:"fire_on"`
 }
+
+// The values of ForecastSpec.FireOn.
+const (
+	FireOnETA   = "eta"
+	FireOnBound = "bound"
+)
 
 // HoltSpec tunes the damped-Holt forecast (see forecast.HoltParams).
 type HoltSpec struct {
@@ -77,7 +89,7 @@ type HoltSpec struct {
 	Step  model.Duration `yaml:"step"`
 }
 
-var forecastKeys = []string{"method", "threshold", "direction", "horizon", "window", "confirm_window", "step", "min_samples", "min_span", "coverage", "holt"}
+var forecastKeys = []string{"method", "threshold", "direction", "horizon", "window", "confirm_window", "step", "min_samples", "min_span", "coverage", "holt", "fire_on"}
 
 // AnomalySpec is the anomaly key of an alerting rule: expr is the series to
 // score, and the alert fires for every series whose score reaches
@@ -201,6 +213,9 @@ func (s *ForecastSpec) validate() []error {
 	if s.Holt != nil && s.Method != "holt" {
 		errs = append(errs, errors.New("holt is only allowed with method holt"))
 	}
+	if s.FireOn != "" && s.FireOn != FireOnETA && s.FireOn != FireOnBound {
+		errs = append(errs, fmt.Errorf("fire_on %q must be %s or %s", s.FireOn, FireOnETA, FireOnBound))
+	}
 	for _, w := range []time.Duration{s.window(), time.Duration(s.ConfirmWindow)} {
 		if w == 0 {
 			continue
@@ -241,6 +256,9 @@ func (s *ForecastSpec) canonical(horizon time.Duration) string {
 	if h := s.Holt; h != nil {
 		fmt.Fprintf(&b, " holt_alpha=%s holt_beta=%s holt_phi=%s holt_step=%s",
 			formatFloat(h.Alpha), formatFloat(h.Beta), formatFloat(h.Phi), h.Step)
+	}
+	if s.FireOn == FireOnBound {
+		fmt.Fprintf(&b, " fire_on=%s", s.FireOn)
 	}
 	return b.String()
 }

@@ -105,6 +105,9 @@ type forecastQuery struct {
 	horizon     time.Duration
 	long, short forecast.Options
 	confirm     bool
+	// onBound fires on the prediction interval's far end instead of the
+	// point forecast (ForecastSpec.FireOn).
+	onBound bool
 }
 
 func newForecastQuery(input parser.Expr, s *ForecastSpec, horizon time.Duration) *forecastQuery {
@@ -118,6 +121,7 @@ func newForecastQuery(input parser.Expr, s *ForecastSpec, horizon time.Duration)
 		threshold: *s.Threshold,
 		horizon:   horizon,
 		long:      s.options(w),
+		onBound:   s.FireOn == FireOnBound,
 	}
 	if s.ConfirmWindow > 0 {
 		q.confirm = true
@@ -152,6 +156,9 @@ func (q *forecastQuery) eval(ctx context.Context, env queryEnv, t time.Time) (pr
 		}
 		if !est.Within(q.horizon) {
 			return
+		}
+		if q.onBound && est.Status == forecast.Crossing && est.Latest > q.horizon {
+			return // the interval's far end crosses only beyond the horizon
 		}
 		// The estimate counts from the last sample; report it from t.
 		eta := est.ETA - time.Duration(tms-est.Trend.End)*time.Millisecond

@@ -136,7 +136,7 @@ other: 1
 				`FILE:4:19: group "g": min_interval 1m must not exceed interval 10s`,
 				`FILE:8:18: group "g", rule 1, "r": recover is only allowed in alerting rules`,
 				`FILE:11:19: group "g", rule 2, "F": forecast: not a valid duration string: "-1m"`,
-				`FILE:11:82: group "g", rule 2, "F": forecast: unknown field "foo" (want one of method, threshold, direction, horizon, window, confirm_window, step, min_samples, min_span, coverage, holt)`,
+				`FILE:11:82: group "g", rule 2, "F": forecast: unknown field "foo" (want one of method, threshold, direction, horizon, window, confirm_window, step, min_samples, min_span, coverage, holt, fire_on)`,
 				`FILE:15:18: group "g", rule 3, "G": anomaly: half_life must be set for method ewma`,
 				`FILE:15:18: group "g", rule 3, "G": forecast and anomaly must not both be set`,
 				`FILE:22:9: group "g", rule 6, "pipewatch_forecast_eta_seconds": recording rule name pipewatch_forecast_eta_seconds is reserved for forecast and anomaly rules`,

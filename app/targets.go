@@ -169,6 +169,10 @@ func elasticsearchTargets(cfg *config.Config, env buildEnv) ([]collector.Target,
 		func(t httpclient.TargetConfig) *elasticsearch.Config {
 			c := elasticsearch.DefaultConfig
 			c.TargetConfig = t
+			// The simulated cluster holds a few indices, one family per
+			// "es:" sink of the catalog: per-index statistics are cheap and
+			// show those sinks in the topology.
+			c.Indices = true
 			return &c
 		})
 	return endpointTargets("elasticsearch", cfgs,

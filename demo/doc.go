@@ -64,7 +64,9 @@
 //
 // Package demo/sim simulates what surrounds the pipeline on HTTP endpoints
 // of 127.0.0.1, which `pipewatch --demo` collects next to the cluster: an
-// Elasticsearch cluster holding the ES-sink modules' indices, a Flink
+// Elasticsearch cluster holding the ES-sink modules' daily indices (named
+// after their "es:" sinks, so the topology shows each sink as an observed
+// index family), a Flink
 // cluster running the "flink-" job groups, a Spark Streaming driver, a Storm
 // topology and a Logstash node. They replay the shapes of real captured
 // responses with values that follow the platform's rates

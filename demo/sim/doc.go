@@ -9,8 +9,17 @@
 //
 //   - Elasticsearch ([URLs].Elasticsearch): a green cluster "demo-logs" of
 //     three Elasticsearch 8.10 nodes holding the indices of the modules
-//     with an "es:" sink, answering /, /_cluster/health, /_nodes/stats
-//     and /_cluster/settings.
+//     with an "es:" sink, answering /, /_cluster/health, /_nodes/stats,
+//     /_cluster/settings and the per-index statistics of /_all/_stats
+//     (which the collector reads with `indices: true`, as the demo's
+//     target does). Each sink "es:<prefix>*" has two daily indices of
+//     three primaries and one replica, "<prefix><yyyy.MM.dd>" for today
+//     and yesterday in UTC by the simulation's clock (an "es:" sink
+//     without "*" has one index of that name), so that the topology's
+//     index families are the declared sinks. Today's index holds the
+//     documents written since midnight and yesterday's those of its
+//     day; their indexing totals count what was indexed since the run
+//     started and add up to the nodes' for the first day of a run.
 //   - Flink ([URLs].Flink): a JobManager and two TaskManagers running one
 //     job per member-less "flink-" job group of the catalog, named after
 //     the group. Each job has a Kafka source vertex, whose per-partition

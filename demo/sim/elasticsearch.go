@@ -9,6 +9,8 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+
+	"github.com/pipewatch/pipewatch/demo"
 )
 
 // The simulated Elasticsearch cluster: three nodes of Elasticsearch 8.10
@@ -91,18 +93,24 @@ type esNodeState struct {
 // esCluster serves the simulated cluster.
 type esCluster struct {
 	w                    *world
+	families             []*esFamily
+	numIndices           int
 	root, health         []byte
 	settings             []byte
 	allNodes, localNodes *template[esState]
+	indices              *template[esIndicesState]
 }
 
-func newESCluster(w *world) (*esCluster, error) {
-	c := &esCluster{w: w}
+func newESCluster(w *world, modules []demo.Module) (*esCluster, error) {
+	c := &esCluster{w: w, families: esFamilies(w.traffic, modules)}
+	for _, f := range c.families {
+		c.numIndices += f.indices()
+	}
 	var err error
 	if c.root, err = esRoot(); err != nil {
 		return nil, err
 	}
-	if c.health, err = esHealth(); err != nil {
+	if c.health, err = esHealth(c.numIndices * esShardsPerIndex); err != nil {
 		return nil, err
 	}
 	settings, err := fixture("elasticsearch/cluster_settings-8.10.4.json")
@@ -120,13 +128,17 @@ func newESCluster(w *world) (*esCluster, error) {
 	if c.localNodes, err = esNodesStats(1); err != nil {
 		return nil, err
 	}
+	if c.indices, err = esIndicesStats(c.families); err != nil {
+		return nil, err
+	}
 	return c, nil
 }
 
 // ServeHTTP answers the requests of the elasticsearch collector: /,
 // /_cluster/health, /_nodes/stats (or /_nodes/_all/stats and
-// /_nodes/_local/stats; other node filters get every node) and
-// /_cluster/settings.
+// /_nodes/_local/stats; other node filters get every node),
+// /_cluster/settings and, for its per-index statistics, /_all/_stats (or
+// /_stats; query parameters are ignored).
 func (c *esCluster) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("X-Elastic-Product", "Elasticsearch")
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {
@@ -140,6 +152,8 @@ func (c *esCluster) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, c.health)
 	case "/_cluster/settings":
 		writeJSON(w, c.settings)
+	case "/_all/_stats", "/_stats":
+		writeJSON(w, c.indices.document(c.indicesState(c.w.moment())))
 	case "/_nodes/stats", "/_nodes/_all/stats", "/_nodes/_local/stats":
 		t := c.allNodes
 		if p == "/_nodes/_local/stats" {
@@ -173,7 +187,7 @@ func (c *esCluster) state(m moment) *esState {
 		ns.opsRate = (1 + esReplicas) * rate * n.share
 		ns.indexMillis = ns.ops * 0.15
 		ns.queries = ns.ops/40 + m.secs*0.5
-		ns.refreshes = m.secs * 14 // 14 indices refreshed every second
+		ns.refreshes = m.secs * float64(c.numIndices) // every index refreshed every second
 		ns.merges = ns.ops / 9000
 		ns.flushes = ns.ops / 60000
 		ns.translogOps = ns.ops - 60000*float64(int64(ns.flushes))
@@ -222,13 +236,13 @@ func esRoot() ([]byte, error) {
 }
 
 // esHealth is GET /_cluster/health: the 7.6.2 capture for a green cluster
-// of three nodes holding the ES-sink modules' indices.
-func esHealth() ([]byte, error) {
+// of three nodes holding the ES-sink modules' indices, with primaries
+// primary shards.
+func esHealth(primaries int) ([]byte, error) {
 	d, err := loadDoc[struct{}]("elasticsearch/cluster_health-7.6.2.json")
 	if err != nil {
 		return nil, err
 	}
-	const primaries = 42
 	for path, v := range map[string]any{
 		"cluster_name": esClusterName, "status": "green",
 		"number_of_nodes": len(esNodes), "number_of_data_nodes": len(esNodes),

@@ -102,7 +102,7 @@ func New(opts Options) (*Sim, error) {
 		url   *string
 		build func() (http.Handler, error)
 	}{
-		{"elasticsearch", &s.urls.Elasticsearch, func() (http.Handler, error) { return newESCluster(w) }},
+		{"elasticsearch", &s.urls.Elasticsearch, func() (http.Handler, error) { return newESCluster(w, modules) }},
 		{"flink", &s.urls.Flink, func() (http.Handler, error) { return newFlinkCluster(w, modules) }},
 		{"spark", &s.urls.Spark, func() (http.Handler, error) { return newSparkDriver(w, modules) }},
 		{"storm", &s.urls.Storm, func() (http.Handler, error) { return newStormUI(w, modules) }},

@@ -101,6 +101,7 @@ func systems() []system {
 			collect: func(t *testing.T, url string, _ func() time.Time) collector.Collector {
 				cfg := elasticsearch.DefaultConfig
 				cfg.Name, cfg.URL = "demo", url
+				cfg.Indices = true // as the app collects the demo's cluster
 				c, err := elasticsearch.New(&cfg, elasticsearch.Options{})
 				if err != nil {
 					t.Fatal(err)
@@ -122,6 +123,8 @@ func systems() []system {
 				{"elasticsearch_indices_indexing_index_total", map[string]string{"name": "es-demo-1"}},
 				{"elasticsearch_indices_docs", map[string]string{"name": "es-demo-2"}},
 				{"elasticsearch_thread_pool_completed_count", map[string]string{"type": "write", "name": "es-demo-3"}},
+				{"elasticsearch_index_stats_indexing_index_total", map[string]string{"index": "hotel-search-" + start.Format(esDateLayout)}},
+				{"elasticsearch_indices_docs_primary", map[string]string{"index": "nginx-access-" + start.Format(esDateLayout)}},
 				{"elasticsearch_jvm_gc_collection_seconds_count", map[string]string{"gc": "young", "name": "es-demo-1"}},
 				{"elasticsearch_process_cpu_seconds_total", map[string]string{"name": "es-demo-1"}},
 			},
@@ -407,7 +410,7 @@ func BenchmarkResponses(b *testing.B) {
 	defer p.Close()
 	clk := &clock{t: start.Add(10 * time.Minute)}
 	w := &world{now: clk.now, start: start, traffic: newTraffic(p), noise: wanderer{seed: seed}}
-	es, err := newESCluster(w)
+	es, err := newESCluster(w, p.Modules())
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -426,6 +429,7 @@ func BenchmarkResponses(b *testing.B) {
 		target  string
 	}{
 		{"elasticsearch nodes stats", es, "/_nodes/stats"},
+		{"elasticsearch indices stats", es, "/_all/_stats?ignore_unavailable=true"},
 		{"flink source subtasks", fl, "/jobs/" + j.id + "/vertices/" + j.source.id + "/subtasks/metrics?agg=min,max,sum&get=" + strings.Join(j.source.ids, ",")},
 		{"logstash node stats", ls, "/_node/stats"},
 	} {

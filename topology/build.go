@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"math"
 	"runtime"
 	"strings"
 	"sync"
@@ -107,7 +108,7 @@ func (b *Builder) Build(ctx context.Context, at time.Time, module string) (*Grap
 	w := newWorld()
 	for i, o := range obs {
 		for _, s := range result(i) {
-			o.observe(w, s.Labels)
+			o.observe(w, s)
 		}
 	}
 	w.declare(b.opts.Modules())
@@ -143,12 +144,18 @@ func (b *Builder) fetch(ctx context.Context, exprs []string, at time.Time) ([][]
 	return results, errs
 }
 
-// observer turns the result of one query into nodes and edges.
+// observer turns the result of one query into nodes and edges. Observers
+// of edges query timestamp(...): the value of each sample is when its
+// series was last written, at or before the build's time, which the edge
+// keeps as LastSeen.
 type observer struct {
 	name    string
 	expr    string
-	observe func(w *world, l labels.Labels)
+	observe func(w *world, s Sample)
 }
+
+// seenAt turns a timestamp() sample value (Unix seconds) into a time.
+func seenAt(v float64) time.Time { return time.UnixMilli(int64(math.Round(v * 1000))).UTC() }
 
 // observers is the explicit list of what links nodes, one entry per source.
 func observers() []observer {
@@ -156,7 +163,8 @@ func observers() []observer {
 		{
 			name: "kafka_topics",
 			expr: `max by (cluster, topic) (kafka_topic_partitions)`,
-			observe: func(w *world, l labels.Labels) {
+			observe: func(w *world, s Sample) {
+				l := s.Labels
 				w.observeNode(KindTopic, l.Get("cluster"), l.Get("topic"))
 			},
 		},
@@ -165,24 +173,26 @@ func observers() []observer {
 			// member-less groups (Flink, Spark) included; the per-topic
 			// sums say so with an eighth of the partitions' series.
 			name: "kafka_offsets",
-			expr: `max by (cluster, consumergroup, topic) (kafka_consumergroup_current_offset_sum)`,
-			observe: func(w *world, l labels.Labels) {
+			expr: `max by (cluster, consumergroup, topic) (timestamp(kafka_consumergroup_current_offset_sum))`,
+			observe: func(w *world, s Sample) {
+				l := s.Labels
 				c := l.Get("cluster")
 				t := w.observeNode(KindTopic, c, l.Get("topic"))
 				g := w.observeNode(KindGroup, c, l.Get("consumergroup"))
-				w.observeEdge(t, g, "kafka_offsets")
+				w.observeEdge(t, g, "kafka_offsets", seenAt(s.Value))
 			},
 		},
 		{
 			// Live members' assignments link groups to topics before
 			// their first commit.
 			name: "kafka_assignment",
-			expr: `max by (cluster, consumergroup, topic) (kafka_consumergroup_assignment)`,
-			observe: func(w *world, l labels.Labels) {
+			expr: `max by (cluster, consumergroup, topic) (timestamp(kafka_consumergroup_assignment))`,
+			observe: func(w *world, s Sample) {
+				l := s.Labels
 				c := l.Get("cluster")
 				t := w.observeNode(KindTopic, c, l.Get("topic"))
 				g := w.observeNode(KindGroup, c, l.Get("consumergroup"))
-				w.observeEdge(t, g, "kafka_assignment")
+				w.observeEdge(t, g, "kafka_assignment", seenAt(s.Value))
 			},
 		},
 		{
@@ -193,8 +203,9 @@ func observers() []observer {
 			// stats do not name: the job appears with its plugins as
 			// components, linked to nothing.
 			name: "stream_jobs",
-			expr: `max by (system, job_name, component, topic, direction, consumergroup) (pipewatch_stream_job_topic_info)`,
-			observe: func(w *world, l labels.Labels) {
+			expr: `max by (system, job_name, component, topic, direction, consumergroup) (timestamp(pipewatch_stream_job_topic_info))`,
+			observe: func(w *world, s Sample) {
+				l := s.Labels
 				name := l.Get("job_name")
 				if name == "" {
 					return
@@ -206,9 +217,9 @@ func observers() []observer {
 				}
 				for _, t := range w.topicsNamed(topic) {
 					if l.Get("direction") == "out" {
-						w.observeEdge(j, t, "stream_jobs")
+						w.observeEdge(j, t, "stream_jobs", seenAt(s.Value))
 					} else {
-						w.observeEdge(t, j, "stream_jobs")
+						w.observeEdge(t, j, "stream_jobs", seenAt(s.Value))
 					}
 				}
 			},
@@ -219,7 +230,8 @@ func observers() []observer {
 			// nothing, unless a module declares it.
 			name: "spark_streaming",
 			expr: `max by (application_name) (spark_streaming_batch_duration_seconds)`,
-			observe: func(w *world, l labels.Labels) {
+			observe: func(w *world, s Sample) {
+				l := s.Labels
 				if name := l.Get("application_name"); name != "" {
 					w.observeJob("spark", name, "")
 				}
@@ -233,7 +245,8 @@ func observers() []observer {
 			// the sinks are linked by declarations only.
 			name: "es_indices",
 			expr: `max by (cluster, index) (elasticsearch_indices_docs_primary)`,
-			observe: func(w *world, l labels.Labels) {
+			observe: func(w *world, s Sample) {
+				l := s.Labels
 				w.observeIndex(l.Get("cluster"), l.Get("index"))
 			},
 		},

@@ -9,7 +9,9 @@
 //     and assignments link it to the topics it reads; job, connector and
 //     pipeline series link jobs to topics and sinks. Observations are read
 //     with PromQL through a QueryFunc at the requested time, so the same
-//     code answers "now" and "at 03:12 last night".
+//     code answers "now" and "at 03:12 last night". Every observed edge
+//     names the sources that saw it (Edge.Sources) and when its
+//     observation was last written (Edge.LastSeen).
 //   - Declared: modules from the configuration (and the demo platform),
 //     with owners, aliases, producers, jobs and sinks that no API shows.
 //

@@ -3,6 +3,7 @@ package topology
 import (
 	"cmp"
 	"slices"
+	"time"
 )
 
 // Kind is the kind of a node.
@@ -120,8 +121,11 @@ type Edge struct {
 	Health Health    `json:"health"`
 	Reason string    `json:"reason,omitempty"`
 	// Sources name what observed the edge (e.g. "kafka_offsets").
-	Sources []string           `json:"sources,omitempty"`
-	Stats   map[string]float64 `json:"stats,omitempty"`
+	Sources []string `json:"sources,omitempty"`
+	// LastSeen is when an observation of the edge was last written, at or
+	// before the time the graph is built for (zero for declared edges).
+	LastSeen time.Time          `json:"last_seen,omitzero"`
+	Stats    map[string]float64 `json:"stats,omitempty"`
 }
 
 // ModuleSummary is the state of one module.

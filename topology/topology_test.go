@@ -349,3 +349,32 @@ func TestInternalTopicsAreLeftOut(t *testing.T) {
 		}
 	}
 }
+
+// TestEdgesKnowWhenTheyWereSeen: an observed edge carries the time its
+// observation was last written at or before the build's time; an edge
+// whose commits stopped keeps the time of the last one (while it is within
+// the lookback); a declared-only edge has none.
+func TestEdgesKnowWhenTheyWereSeen(t *testing.T) {
+	p := newPlatform(t)
+	seedHotel(p)
+	nan := math.NaN()
+	p.series(`kafka_consumergroup_current_offset{cluster="prod",consumergroup="audit-archiver",topic="pay.audit",partition="0"}`, 1, 2, 3, nan, nan, nan)
+	g := p.build([]topology.Module{hotelModule()}, 5, "")
+	for _, tc := range []struct {
+		edge string
+		want time.Time
+	}{
+		{"topic:prod/hotel-search-log->group:prod/hotel-indexer", p.at(5)},
+		{"topic:prod/pay.audit->group:prod/audit-archiver", p.at(2)},
+		{"producer:hotel-search-api->topic:prod/hotel-search-log", time.Time{}},
+	} {
+		e := edge(g, tc.edge)
+		if e == nil {
+			t.Errorf("no edge %s", tc.edge)
+			continue
+		}
+		if !e.LastSeen.Equal(tc.want) {
+			t.Errorf("edge %s last seen %v, want %v", tc.edge, e.LastSeen, tc.want)
+		}
+	}
+}

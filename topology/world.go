@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"slices"
 	"strings"
+	"time"
 )
 
 // world is the graph under construction.
@@ -95,10 +96,13 @@ func (w *world) edge(from, to *Node) *Edge {
 	return e
 }
 
-func (w *world) observeEdge(from, to *Node, source string) {
+func (w *world) observeEdge(from, to *Node, source string, seen time.Time) {
 	e := w.edge(from, to)
 	if !slices.Contains(e.Sources, source) {
 		e.Sources = append(e.Sources, source)
+	}
+	if seen.After(e.LastSeen) {
+		e.LastSeen = seen
 	}
 	switch e.State {
 	case "", EdgeObserved:

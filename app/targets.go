@@ -142,56 +142,60 @@ func endpointTargets[C any](kind string, cfgs []*C, ep func(*C) endpoint, build 
 	return targets, errors.Join(errs...)
 }
 
+// httpConfig is the configuration of an HTTP collector kind: a pointer to
+// a struct that embeds httpclient.TargetConfig.
+type httpConfig[C any] interface {
+	*C
+	Target() *httpclient.TargetConfig
+}
+
+// httpTargets is endpointTargets for the kinds whose configuration embeds
+// httpclient.TargetConfig.
+func httpTargets[C any, P httpConfig[C]](kind string, cfgs []*C, build func(*C) (collector.Collector, error)) ([]collector.Target, error) {
+	return endpointTargets(kind, cfgs, func(c *C) endpoint {
+		t := P(c).Target()
+		return endpoint{t.Name, t.URL, t.CollectInterval, t.CollectTimeout, t.Labels}
+	}, build)
+}
+
 // demoSystemInterval is how often the simulated demo systems are
 // collected.
 const demoSystemInterval = 5 * time.Second
 
 // withDemo returns cfgs and, when the demo runs, the configuration of its
-// simulated system of the same kind: named "demo", at the URL url picks,
-// collected every demoSystemInterval, otherwise the kind's defaults, which
-// newConfig applies to the target settings it is given.
-func withDemo[C any](cfgs []*C, env buildEnv, url func(sim.URLs) string, newConfig func(httpclient.TargetConfig) *C) []*C {
+// simulated system of the same kind: def (the kind's defaults) named
+// "demo", at the URL url picks, collected every demoSystemInterval.
+func withDemo[C any, P httpConfig[C]](cfgs []*C, env buildEnv, url func(sim.URLs) string, def C) []*C {
 	if env.demoSystems == nil {
 		return cfgs
 	}
-	t := httpclient.DefaultTargetConfig
+	t := P(&def).Target()
+	*t = httpclient.DefaultTargetConfig
 	t.Name = "demo"
 	t.URL = url(env.demoSystems.URLs())
 	t.CollectInterval = model.Duration(demoSystemInterval)
 	t.CollectTimeout = model.Duration(demoSystemInterval - time.Second)
-	return append(slices.Clone(cfgs), newConfig(t))
+	return append(slices.Clone(cfgs), &def)
 }
 
 // elasticsearchTargets watches every configured cluster, and the demo's
 // simulated cluster when the demo runs.
 func elasticsearchTargets(cfg *config.Config, env buildEnv) ([]collector.Target, error) {
-	cfgs := withDemo(cfg.Elasticsearch, env, func(u sim.URLs) string { return u.Elasticsearch },
-		func(t httpclient.TargetConfig) *elasticsearch.Config {
-			c := elasticsearch.DefaultConfig
-			c.TargetConfig = t
-			// The simulated cluster holds a few indices, one family per
-			// "es:" sink of the catalog: per-index statistics are cheap and
-			// show those sinks in the topology.
-			c.Indices = true
-			return &c
-		})
-	return endpointTargets("elasticsearch", cfgs,
-		func(c *elasticsearch.Config) endpoint {
-			return endpoint{c.Name, c.URL, c.CollectInterval, c.CollectTimeout, c.Labels}
-		},
-		func(c *elasticsearch.Config) (collector.Collector, error) {
-			return elasticsearch.New(c, elasticsearch.Options{Logger: env.logger.With("target", "elasticsearch/"+c.Name)})
-		})
+	demo := elasticsearch.DefaultConfig
+	// The simulated cluster holds a few indices, one family per "es:" sink
+	// of the catalog: per-index statistics are cheap and show those sinks
+	// in the topology.
+	demo.Indices = true
+	cfgs := withDemo(cfg.Elasticsearch, env, func(u sim.URLs) string { return u.Elasticsearch }, demo)
+	return httpTargets("elasticsearch", cfgs, func(c *elasticsearch.Config) (collector.Collector, error) {
+		return elasticsearch.New(c, elasticsearch.Options{Logger: env.logger.With("target", "elasticsearch/"+c.Name)})
+	})
 }
 
 func jolokiaTargets(cfg *config.Config, _ buildEnv) ([]collector.Target, error) {
-	return endpointTargets("jolokia", cfg.Jolokia,
-		func(c *jvm.JolokiaConfig) endpoint {
-			return endpoint{c.Name, c.URL, c.CollectInterval, c.CollectTimeout, c.Labels}
-		},
-		func(c *jvm.JolokiaConfig) (collector.Collector, error) {
-			return jvm.NewJolokia(c, jvm.JolokiaOptions{})
-		})
+	return httpTargets("jolokia", cfg.Jolokia, func(c *jvm.JolokiaConfig) (collector.Collector, error) {
+		return jvm.NewJolokia(c, jvm.JolokiaOptions{})
+	})
 }
 
 // hsperfTargets reads the HotSpot performance data of the JVMs on this host.
@@ -219,73 +223,33 @@ func hsperfTargets(cfg *config.Config, env buildEnv) ([]collector.Target, error)
 // flinkTargets watches every configured Flink cluster, and the demo's
 // simulated JobManager when the demo runs.
 func flinkTargets(cfg *config.Config, env buildEnv) ([]collector.Target, error) {
-	cfgs := withDemo(cfg.Flink, env, func(u sim.URLs) string { return u.Flink },
-		func(t httpclient.TargetConfig) *flink.Config {
-			c := flink.DefaultConfig
-			c.TargetConfig = t
-			return &c
-		})
-	return endpointTargets("flink", cfgs,
-		func(c *flink.Config) endpoint {
-			return endpoint{c.Name, c.URL, c.CollectInterval, c.CollectTimeout, c.Labels}
-		},
-		func(c *flink.Config) (collector.Collector, error) { return flink.New(c, flink.Options{}) })
+	cfgs := withDemo(cfg.Flink, env, func(u sim.URLs) string { return u.Flink }, flink.DefaultConfig)
+	return httpTargets("flink", cfgs, func(c *flink.Config) (collector.Collector, error) { return flink.New(c, flink.Options{}) })
 }
 
 // sparkTargets watches every configured Spark UI, and the demo's
 // simulated driver when the demo runs.
 func sparkTargets(cfg *config.Config, env buildEnv) ([]collector.Target, error) {
-	cfgs := withDemo(cfg.Spark, env, func(u sim.URLs) string { return u.Spark },
-		func(t httpclient.TargetConfig) *spark.Config {
-			c := spark.DefaultConfig
-			c.TargetConfig = t
-			return &c
-		})
-	return endpointTargets("spark", cfgs,
-		func(c *spark.Config) endpoint {
-			return endpoint{c.Name, c.URL, c.CollectInterval, c.CollectTimeout, c.Labels}
-		},
-		func(c *spark.Config) (collector.Collector, error) { return spark.New(c, spark.Options{}) })
+	cfgs := withDemo(cfg.Spark, env, func(u sim.URLs) string { return u.Spark }, spark.DefaultConfig)
+	return httpTargets("spark", cfgs, func(c *spark.Config) (collector.Collector, error) { return spark.New(c, spark.Options{}) })
 }
 
 // stormTargets watches every configured Storm UI, and the demo's
 // simulated UI when the demo runs.
 func stormTargets(cfg *config.Config, env buildEnv) ([]collector.Target, error) {
-	cfgs := withDemo(cfg.Storm, env, func(u sim.URLs) string { return u.Storm },
-		func(t httpclient.TargetConfig) *storm.Config {
-			c := storm.DefaultConfig
-			c.TargetConfig = t
-			return &c
-		})
-	return endpointTargets("storm", cfgs,
-		func(c *storm.Config) endpoint {
-			return endpoint{c.Name, c.URL, c.CollectInterval, c.CollectTimeout, c.Labels}
-		},
-		func(c *storm.Config) (collector.Collector, error) { return storm.New(c, storm.Options{}) })
+	cfgs := withDemo(cfg.Storm, env, func(u sim.URLs) string { return u.Storm }, storm.DefaultConfig)
+	return httpTargets("storm", cfgs, func(c *storm.Config) (collector.Collector, error) { return storm.New(c, storm.Options{}) })
 }
 
 // logstashTargets watches every configured Logstash node, and the demo's
 // simulated node when the demo runs.
 func logstashTargets(cfg *config.Config, env buildEnv) ([]collector.Target, error) {
-	cfgs := withDemo(cfg.Logstash, env, func(u sim.URLs) string { return u.Logstash },
-		func(t httpclient.TargetConfig) *logstash.Config {
-			c := logstash.DefaultConfig
-			c.TargetConfig = t
-			return &c
-		})
-	return endpointTargets("logstash", cfgs,
-		func(c *logstash.Config) endpoint {
-			return endpoint{c.Name, c.URL, c.CollectInterval, c.CollectTimeout, c.Labels}
-		},
-		func(c *logstash.Config) (collector.Collector, error) { return logstash.New(c, logstash.Options{}) })
+	cfgs := withDemo(cfg.Logstash, env, func(u sim.URLs) string { return u.Logstash }, logstash.DefaultConfig)
+	return httpTargets("logstash", cfgs, func(c *logstash.Config) (collector.Collector, error) { return logstash.New(c, logstash.Options{}) })
 }
 
 func kafkaConnectTargets(cfg *config.Config, _ buildEnv) ([]collector.Target, error) {
-	return endpointTargets("kafka_connect", cfg.KafkaConnect,
-		func(c *connect.Config) endpoint {
-			return endpoint{c.Name, c.URL, c.CollectInterval, c.CollectTimeout, c.Labels}
-		},
-		func(c *connect.Config) (collector.Collector, error) { return connect.New(c, connect.Options{}) })
+	return httpTargets("kafka_connect", cfg.KafkaConnect, func(c *connect.Config) (collector.Collector, error) { return connect.New(c, connect.Options{}) })
 }
 
 // containerTargets collects this host's cgroups (containers) with cAdvisor.

@@ -58,6 +58,11 @@ type TargetConfig struct {
 	HTTP Config `yaml:",inline"`
 }
 
+// Target returns t. It is promoted, like the fields, to the configurations
+// that embed TargetConfig, so that code handling every HTTP collector kind
+// alike can ask any of them for its target settings.
+func (t *TargetConfig) Target() *TargetConfig { return t }
+
 // SetDirectory makes the relative file paths in c relative to dir, the
 // directory of the configuration file c was read from.
 func (c *TargetConfig) SetDirectory(dir string) { c.HTTP.SetDirectory(dir) }

@@ -193,6 +193,9 @@ type descs struct {
 	executor  map[string]*collector.Desc
 	peak      map[string]*collector.Desc
 	streaming map[string]*collector.Desc
+	// structured holds the Structured Streaming families, by Spark's
+	// gauge name (see structuredSpecs).
+	structured map[string]*collector.Desc
 
 	appInfo, appStart, streamingStart         *collector.Desc
 	batches, failedBatches                    *collector.Desc
@@ -204,7 +207,7 @@ func newDescs() *descs {
 	exec := []string{"application_id", "application_name", "executor_id"}
 	app := []string{"application_id", "application_name"}
 	with := func(extra ...string) []string { return append(append([]string{}, app...), extra...) }
-	d := &descs{executor: map[string]*collector.Desc{}, peak: map[string]*collector.Desc{}, streaming: map[string]*collector.Desc{}}
+	d := &descs{executor: map[string]*collector.Desc{}, peak: map[string]*collector.Desc{}, streaming: map[string]*collector.Desc{}, structured: newStructuredDescs()}
 	for _, s := range append(append([]spec[executor]{}, executorSpecs...), memorySpecs...) {
 		d.executor[s.name] = collector.NewDesc(s.name, s.help, s.typ, exec...)
 	}

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"slices"
@@ -30,13 +31,21 @@ type Options struct {
 	// configuration's HTTP settings with httpclient.New. The Manager's
 	// timeout applies through the request context.
 	Client *http.Client
+	// Logger receives debug messages (a driver without a metrics
+	// servlet); nil discards them.
+	Logger *slog.Logger
 }
 
 // Collector collects the running Spark applications behind one UI.
 type Collector struct {
-	rest  *httpclient.Fetcher
-	descs *descs
-	jvm   *jvm.Emitter
+	rest   *httpclient.Fetcher
+	descs  *descs
+	jvm    *jvm.Emitter
+	logger *slog.Logger
+	// noServlet says that the last round found no metrics servlet, so
+	// that its absence is logged once, not every round. Collect is never
+	// called concurrently, so it needs no lock.
+	noServlet bool
 }
 
 // New returns a Collector for the UI cfg describes. It reads the files
@@ -47,13 +56,19 @@ func New(cfg *Config, opts Options) (*Collector, error) {
 	if err != nil {
 		return nil, fmt.Errorf("spark %q: %w", cfg.Name, err)
 	}
-	return &Collector{rest: rest, descs: newDescs(), jvm: jvm.NewEmitter("application_id", "executor_id")}, nil
+	logger := opts.Logger
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	return &Collector{rest: rest, descs: newDescs(), jvm: jvm.NewEmitter("application_id", "executor_id"), logger: logger}, nil
 }
 
 // Collect lists the running applications, then reads each one's executors
 // and, for Spark Streaming (DStream) applications, its streaming statistics
-// and retained batches. Only a failure to list the applications fails the
-// round; any other failure makes it partial, keeping what was read.
+// and retained batches, and the UI's metrics servlet for the Structured
+// Streaming queries. Only a failure to list the applications fails the
+// round; any other failure makes it partial, keeping what was read. A UI
+// without a metrics servlet (404) is not a failure.
 func (c *Collector) Collect(ctx context.Context, b *collector.Batch) error {
 	var apps []application
 	if err := c.rest.GetJSON(ctx, "/api/v1/applications?status=running", &apps); err != nil {
@@ -63,6 +78,23 @@ func (c *Collector) Collect(ctx context.Context, b *collector.Batch) error {
 	results := make([]*appResult, 0, len(apps))
 	errs := &collector.Errors{Max: maxReportedErrors}
 	var wg sync.WaitGroup
+	var servlet *metricsServlet
+	servletMissing := false
+	if len(apps) > 0 {
+		wg.Go(func() {
+			var m metricsServlet
+			err := c.rest.GetJSON(ctx, metricsServletPath, &m)
+			if httpclient.IsStatus(err, http.StatusNotFound) {
+				servletMissing = true // disabled (spark.ui.enabled or metrics configuration)
+				return
+			}
+			if err != nil {
+				errs.Add(fmt.Errorf("fetch structured streaming metrics: %w", err))
+				return
+			}
+			servlet = &m
+		})
+	}
 	for _, a := range apps {
 		if a.ID == "" {
 			continue
@@ -101,8 +133,19 @@ func (c *Collector) Collect(ctx context.Context, b *collector.Batch) error {
 		})
 	}
 	wg.Wait()
+	if servletMissing && !c.noServlet {
+		c.logger.Debug("no metrics servlet: structured streaming queries are not collected", "path", metricsServletPath)
+	}
+	c.noServlet = servletMissing
+	var queries map[string][]*streamingQuery
+	if servlet != nil {
+		queries = assignQueries(apps, servlet.structuredQueries())
+	}
 	for _, r := range results {
 		c.emit(b, r)
+		for _, q := range queries[r.app.ID] {
+			c.emitQuery(b, r.app.ID, r.app.Name, q)
+		}
 	}
 	return errs.Partial()
 }

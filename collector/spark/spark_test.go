@@ -1,12 +1,16 @@
 package spark
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -37,14 +41,31 @@ type fakeUI struct {
 const (
 	yarnApp  = "/api/v1/applications/application_1547723113049_0006/1"
 	localApp = "/api/v1/applications/local-1422981780767"
+	// servletNamespace is the metrics namespace (application id) of the
+	// captured metrics servlet response.
+	servletNamespace = "app-20201120094950-0000"
 )
 
+// metricsJSON returns the captured metrics servlet response with its
+// namespace replaced by the application id appID, as the driver of that
+// application would serve it ("" keeps the captured namespace).
+func metricsJSON(t testing.TB, appID string) []byte {
+	b := readTestdata(t, "metrics_json.json")
+	if appID == "" {
+		return b
+	}
+	return bytes.ReplaceAll(b, []byte(servletNamespace+"."), []byte(appID+"."))
+}
+
 // newStreamingUI serves a running YARN streaming application: the real
-// application list and executors, the streaming statistics and hand-written
-// batches.
+// application list and executors, the streaming statistics, hand-written
+// batches, and the driver's metrics servlet with Structured Streaming
+// queries (captured from another application; its namespace is made the
+// YARN application's id).
 func newStreamingUI(t testing.TB) *fakeUI {
 	return &fakeUI{bodies: map[string][]byte{
 		"/api/v1/applications":            readTestdata(t, "running_app_list_json_expectation.json"),
+		metricsServletPath:                metricsJSON(t, "application_1547723113049_0006"),
 		yarnApp + "/executors":            readTestdata(t, "executor_list_with_executor_metrics_json_expectation.json"),
 		yarnApp + "/streaming/statistics": readTestdata(t, "streaming_statistics.json"),
 		yarnApp + "/streaming/batches":    readTestdata(t, "streaming_batches.SYNTHETIC.json"),
@@ -215,5 +236,171 @@ func TestCollectHonoursContextOnHangingServer(t *testing.T) {
 	err := newCollector(t, srv.URL, 0).Collect(ctx, collector.NewBatch())
 	if !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("err = %v, want a deadline error", err)
+	}
+}
+
+// structuredLines returns the spark_structured_streaming_* samples of
+// rendered, one a line.
+func structuredLines(rendered string) []string {
+	var out []string
+	for l := range strings.Lines(rendered) {
+		if strings.HasPrefix(l, "spark_structured_streaming_") {
+			out = append(out, strings.TrimSuffix(l, "\n"))
+		}
+	}
+	return out
+}
+
+// TestCollectStructuredStreaming checks which application the queries of
+// a metrics servlet are attributed to, and which gauges are skipped.
+func TestCollectStructuredStreaming(t *testing.T) {
+	running := readTestdata(t, "running_app_list_json_expectation.json")
+	one := readTestdata(t, "one_app_json_expectation.json")
+	// A history server's list: the YARN application and the local one.
+	var list []json.RawMessage
+	if err := json.Unmarshal(running, &list); err != nil {
+		t.Fatal(err)
+	}
+	twoApps, err := json.Marshal(append(list, one))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name     string
+		apps     []byte
+		servlet  []byte
+		want     []string
+		wantNone bool
+	}{
+		{
+			// spark.metrics.namespace set to something else than the
+			// application id: a driver's UI lists its one application.
+			name: "driver UI, other namespace", apps: running, servlet: metricsJSON(t, ""),
+			want: []string{
+				`spark_structured_streaming_input_rate{application_id="application_1547723113049_0006", application_name="Spark SQL basic example", query_name="e8e4803f-cc76-4b53-82f9-361b54448fc4"} 12`,
+				`spark_structured_streaming_event_time_watermark_seconds{application_id="application_1547723113049_0006", application_name="Spark SQL basic example", query_name="my_named_query"} 0.012`,
+			},
+		},
+		{
+			name: "several applications, namespace of one", apps: twoApps, servlet: metricsJSON(t, "local-1422981780767"),
+			want: []string{
+				`spark_structured_streaming_latency_seconds{application_id="local-1422981780767", application_name="Spark shell", query_name="e8e4803f-cc76-4b53-82f9-361b54448fc4"} 0.012`,
+				`spark_structured_streaming_state_rows{application_id="local-1422981780767", application_name="Spark shell", query_name="my_named_query"} 12`,
+			},
+		},
+		{
+			// A history server's own registry holds no driver gauges; a
+			// namespace of no listed application is not guessed at.
+			name: "several applications, foreign namespace", apps: twoApps, servlet: metricsJSON(t, ""),
+			wantNone: true,
+		},
+		{
+			name: "values that are not reported", apps: running,
+			servlet: []byte(`{"version":"4.0.0","gauges":{
+				"application_1547723113049_0006.driver.spark.streaming.q.eventTime-watermark":{"value":0},
+				"application_1547723113049_0006.driver.spark.streaming.q.inputRate-total":{"value":"NaN"},
+				"application_1547723113049_0006.driver.spark.streaming.q.processingRate-total":{"error":"java.lang.NullPointerException"},
+				"application_1547723113049_0006.driver.spark.streaming.q.latency":{"value":{"x":1}},
+				"application_1547723113049_0006.driver.spark.streaming.q.states-usedBytes":{"value":null},
+				"application_1547723113049_0006.driver.spark.streaming.q.states-rowsTotal":{"value":7},
+				"application_1547723113049_0006.driver.spark.streaming.q.unknownGauge":{"value":1},
+				"application_1547723113049_0006.driver.spark.streaming..latency":{"value":1},
+				"application_1547723113049_0006.driver.DAGScheduler.job.activeJobs":{"value":1}},
+				"counters":{},"histograms":{},"meters":{},"timers":{}}`),
+			want: []string{
+				`spark_structured_streaming_state_rows{application_id="application_1547723113049_0006", application_name="Spark SQL basic example", query_name="q"} 7`,
+			},
+		},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newStreamingUI(t)
+			f.bodies["/api/v1/applications"] = tc.apps
+			f.bodies[metricsServletPath] = tc.servlet
+			f.bodies[localApp+"/executors"] = readTestdata(t, "executor_metrics.json")
+			b, err := collect(t, newCollector(t, f.start(t).URL, 0))
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := structuredLines(golden.Render(b))
+			if tc.wantNone && len(got) > 0 {
+				t.Errorf("unexpected structured streaming series:\n%s", strings.Join(got, "\n"))
+			}
+			for _, w := range tc.want {
+				if !slices.Contains(got, w) {
+					t.Errorf("missing %s in:\n%s", w, strings.Join(got, "\n"))
+				}
+			}
+			if len(tc.want) == 1 && len(got) != 1 {
+				t.Errorf("got %d structured streaming series, want 1:\n%s", len(got), strings.Join(got, "\n"))
+			}
+		})
+	}
+}
+
+// TestCollectWithoutMetricsServlet checks that a driver whose metrics
+// servlet is disabled (404) keeps its target up, and that this is logged
+// once, not every round.
+func TestCollectWithoutMetricsServlet(t *testing.T) {
+	f := newStreamingUI(t)
+	delete(f.bodies, metricsServletPath) // the fake UI answers 404
+	var logs bytes.Buffer
+	cfg := DefaultConfig
+	cfg.Name, cfg.URL = "test", f.start(t).URL
+	c, err := New(&cfg, Options{Logger: slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 2 {
+		b, err := collect(t, c)
+		if err != nil {
+			t.Fatalf("err = %v, want none for a missing metrics servlet", err)
+		}
+		got := golden.Render(b)
+		if !strings.Contains(got, "spark_streaming_avg_total_delay_seconds{") || !strings.Contains(got, "metrics_executor_failedTasks_total{") {
+			t.Errorf("the rest of the Spark metrics are missing")
+		}
+		if l := structuredLines(got); len(l) > 0 {
+			t.Errorf("unexpected structured streaming series: %v", l)
+		}
+	}
+	if n := strings.Count(logs.String(), "no metrics servlet"); n != 1 {
+		t.Errorf("logged the missing servlet %d times, want once:\n%s", n, logs.String())
+	}
+}
+
+func TestCollectRejectsBadMetricsServlet(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		status  int
+		body    string
+		limit   int64
+		wantErr string
+	}{
+		{"malformed", 200, `{"version":"4.0.0","gauges":{"a.driver.spark.streaming.q.latency":`, 0, "decode body of /metrics/json/"},
+		{"not an object", 200, `["gauges"]`, 0, "decode body of /metrics/json/"},
+		{"html", 200, `<html><body>Login</body></html>`, 0, "decode body of /metrics/json/"},
+		{"server error", 500, ``, 0, "500 Internal Server Error"},
+		// The limit lets the largest REST response (the executors, 10.5
+		// KiB) through.
+		{"oversized", 200, `{"gauges":{` + strings.Repeat(`"a.driver.x":{"value":1},`, 1000) + `"b":{}}}`, 16 << 10, "read body of /metrics/json/: body exceeds the size limit"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newStreamingUI(t)
+			f.hook(metricsServletPath, func(w http.ResponseWriter, r *http.Request) {
+				w.WriteHeader(tc.status)
+				_, _ = w.Write([]byte(tc.body))
+			})
+			b, err := collect(t, newCollector(t, f.start(t).URL, tc.limit))
+			if !collector.IsPartial(err) || !strings.Contains(err.Error(), "fetch structured streaming metrics: ") || !strings.Contains(err.Error(), tc.wantErr) {
+				t.Fatalf("err = %v, want a partial error containing %q", err, tc.wantErr)
+			}
+			got := golden.Render(b)
+			if !strings.Contains(got, "spark_streaming_avg_total_delay_seconds{") || !strings.Contains(got, "metrics_executor_failedTasks_total{") {
+				t.Errorf("the rest of the Spark metrics are missing")
+			}
+			if l := structuredLines(got); len(l) > 0 {
+				t.Errorf("unexpected structured streaming series: %v", l)
+			}
+		})
 	}
 }

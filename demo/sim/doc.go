@@ -28,7 +28,10 @@
 //     ten seconds.
 //   - Spark ([URLs].Spark): the driver UI of the catalog's first "spark-"
 //     job group, a Spark Streaming (DStream) application with 2 s batches
-//     on two executors.
+//     on two executors, which also runs one Structured Streaming query
+//     over the same topics ("<group>-dedup", a deduplication within a
+//     10-minute watermark, triggered every 10 s) whose gauges the metrics
+//     servlet (/metrics/json/) serves.
 //   - Storm ([URLs].Storm): a UI with one topology, the consumer of the live
 //     group "price-cache-updater": a Kafka spout, a parsing bolt and a
 //     writing bolt, with the spout's lag per partition.

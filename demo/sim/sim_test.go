@@ -181,6 +181,12 @@ func systems() []system {
 				{"spark_streaming_avg_input_rate", nil},
 				{"spark_streaming_last_completed_batch_records", nil},
 				{"metrics_executor_memoryUsed_bytes", map[string]string{"executor_id": "2"}},
+				{"spark_structured_streaming_input_rate", map[string]string{"query_name": "spark-flight-order-etl-dedup"}},
+				{"spark_structured_streaming_processing_rate", map[string]string{"query_name": "spark-flight-order-etl-dedup"}},
+				{"spark_structured_streaming_latency_seconds", map[string]string{"query_name": "spark-flight-order-etl-dedup"}},
+				{"spark_structured_streaming_event_time_watermark_seconds", map[string]string{"query_name": "spark-flight-order-etl-dedup"}},
+				{"spark_structured_streaming_state_rows", map[string]string{"query_name": "spark-flight-order-etl-dedup"}},
+				{"spark_structured_streaming_state_used_bytes", map[string]string{"query_name": "spark-flight-order-etl-dedup"}},
 			},
 			counters: []match{
 				{"spark_streaming_completed_batches_total", nil},

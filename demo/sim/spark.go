@@ -59,6 +59,7 @@ type sparkDriver struct {
 	// batches lists the retained batches, newest first: processing starts
 	// with the batch being processed.
 	batches, processing *template[sparkState]
+	metricsJSON         *template[sparkQueryState]
 	mux                 *http.ServeMux
 }
 
@@ -115,15 +116,19 @@ func newSparkDriver(w *world, modules []demo.Module) (*sparkDriver, error) {
 	if d.processing, err = d.batchesTemplate(true); err != nil {
 		return nil, err
 	}
+	if d.metricsJSON, err = d.metricsTemplate(); err != nil {
+		return nil, err
+	}
 	d.routes()
 	return d, nil
 }
 
 // routes registers the endpoints the spark collector reads, with and
-// without the attempt id.
+// without the attempt id, and the metrics servlet.
 func (d *sparkDriver) routes() {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /api/v1/applications", func(w http.ResponseWriter, r *http.Request) { writeJSON(w, d.apps) })
+	mux.HandleFunc("GET /metrics/json/{$}", d.metrics)
 	for _, base := range []string{"/api/v1/applications/{app}/{attempt}", "/api/v1/applications/{app}"} {
 		mux.HandleFunc("GET "+base+"/executors", d.app(func(s *sparkState) []byte { return d.executors.document(s) }))
 		mux.HandleFunc("GET "+base+"/streaming/statistics", d.app(func(s *sparkState) []byte { return d.statistics.document(s) }))

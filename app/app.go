@@ -162,6 +162,7 @@ func Run(ctx context.Context, opts Options) error {
 		},
 		Logger:     logger.With("component", "rules"),
 		Registerer: reg,
+		StateFile:  filepath.Join(opts.StoragePath, "rules", "firing.json"),
 	})
 	if err != nil {
 		return fmt.Errorf("load rules: %w", err)

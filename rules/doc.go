@@ -147,10 +147,23 @@
 //     read what it wrote (its recording rules' series, its ALERTS) are
 //     triggered in turn, up to 4 groups deep.
 //
-// At most Options.Concurrency groups evaluate at once. A group's rules
-// evaluate in order, as in Prometheus. After a group's first evaluation
-// its alerts' `for` state is restored from ALERTS_FOR_STATE, as Prometheus
-// does after a restart.
+// At most Options.Concurrency groups evaluate at once; when more are
+// waiting, the one whose previous evaluation took longest goes first, so
+// that a round ends close to its total cost divided by the slots. A
+// group's rules evaluate in order, as in Prometheus. After a group's first
+// evaluation its alerts' `for` state is restored from ALERTS_FOR_STATE, as
+// Prometheus does after a restart.
+//
+// # Restarts
+//
+// With Options.StateFile set, the firing alerts are also kept in that file
+// (rewritten atomically whenever a group's set of firing alerts changes).
+// Before a group's first evaluation after a restart they are put back as
+// firing, with their start, keep-firing time and annotations, so that an
+// alert held by keep_firing_for keeps firing until its time (counted from
+// before the restart) is up, and an alert whose condition ended while
+// pipewatch was down is resolved at once, its resolve sent. Prometheus
+// itself forgets both.
 //
 // Alerts leave through Options.Notify (NotifyFunc), called during the
 // evaluation: an alert is sent in the evaluation in which it becomes firing

@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -68,6 +69,10 @@ type Options struct {
 	CoalesceWindow time.Duration
 	// Now returns the current time; nil means time.Now.
 	Now func() time.Time
+	// StateFile is where the firing alerts are kept, so that after a
+	// restart they go on firing (keep_firing_for included) or are resolved
+	// with a resolve sent; empty keeps none. See state.go.
+	StateFile string
 }
 
 // Evaluator evaluates Prometheus rule files (and the built-in rule pack)
@@ -79,7 +84,8 @@ type Evaluator struct {
 	logger      *slog.Logger
 	metrics     *metrics
 	promMetrics *promrules.Metrics
-	sem         chan struct{}
+	state       *firingState
+	admit       *admission
 	// restore enables `for`-state restoration after a group's first
 	// evaluation; tests that replay scripts turn it off.
 	restore bool
@@ -150,13 +156,18 @@ func newEvaluator(cfg Config, opts Options, restore bool) (*Evaluator, error) {
 		logger:      opts.Logger,
 		metrics:     newMetrics(opts.Registerer),
 		promMetrics: promrules.NewGroupMetrics(opts.Registerer),
-		sem:         make(chan struct{}, opts.Concurrency),
+		admit:       newAdmission(opts.Concurrency),
 		restore:     restore,
 		byKey:       map[string]*group{},
 		pending:     map[string]commit{},
 		wake:        make(chan struct{}, 1),
 		jobs:        map[string]*jobInfo{},
 	}
+	state, err := openFiringState(opts.StateFile, opts.Logger)
+	if err != nil {
+		return nil, fmt.Errorf("create rule evaluator: %w", err)
+	}
+	e.state = state
 	if err := e.ApplyConfig(cfg); err != nil {
 		return nil, err
 	}
@@ -219,6 +230,12 @@ func (e *Evaluator) Run(ctx context.Context) error {
 		e.start(ctx, g)
 	}
 	e.reloadMu.Unlock()
+	stateCtx, stopState := context.WithCancel(context.Background())
+	stateDone := make(chan struct{})
+	go func() {
+		defer close(stateDone)
+		e.state.run(stateCtx)
+	}()
 
 	for {
 		select {
@@ -232,6 +249,8 @@ func (e *Evaluator) Run(ctx context.Context) error {
 				g.stop()
 			}
 			e.reloadMu.Unlock()
+			stopState() // after the groups: their last changes are written
+			<-stateDone
 			return nil
 		case <-e.wake:
 		}
@@ -266,18 +285,29 @@ func (e *Evaluator) dispatch(ctx context.Context) {
 
 // Evaluate evaluates every group once at t, outside the schedule, as a
 // round of triggered evaluations would: up to Options.Concurrency groups at
-// once, in no particular order. It returns when all are done. It is for
-// tools and benchmarks; Run does not need it.
+// once, the groups whose previous evaluation took longest first. It
+// returns when all are done. It is for tools and benchmarks; Run does not
+// need it.
 func (e *Evaluator) Evaluate(ctx context.Context, t time.Time) {
 	e.mu.RLock()
 	groups := slices.Clone(e.groups)
 	e.mu.RUnlock()
-	var wg sync.WaitGroup
+	slices.SortStableFunc(groups, func(a, b *group) int {
+		return cmp.Compare(b.prom.GetEvaluationTime(), a.prom.GetEvaluationTime())
+	})
+	next := make(chan *group, len(groups))
 	for _, g := range groups {
+		next <- g
+	}
+	close(next)
+	var wg sync.WaitGroup
+	for range min(e.opts.Concurrency, len(groups)) {
 		wg.Go(func() {
-			g.evalMu.Lock()
-			defer g.evalMu.Unlock()
-			e.evalAt(ctx, g, t.UnixMilli())
+			for g := range next {
+				g.evalMu.Lock()
+				e.evalAt(ctx, g, t.UnixMilli())
+				g.evalMu.Unlock()
+			}
 		})
 	}
 	wg.Wait()
@@ -296,21 +326,25 @@ func (e *Evaluator) evaluateInOrder(ctx context.Context, t time.Time) {
 	}
 }
 
-// evalAt evaluates g at ts (ms), bounded by the concurrency limit, and
-// restores `for` state after the first evaluation. The caller holds
-// g.evalMu.
+// evalAt evaluates g at ts (ms), bounded by the concurrency limit (see
+// admission), and restores `for` state after the first evaluation. The
+// caller holds g.evalMu.
 func (e *Evaluator) evalAt(ctx context.Context, g *group, ts int64) {
-	e.sem <- struct{}{}
-	defer func() { <-e.sem }()
+	e.admit.acquire(g.prom.GetEvaluationTime())
+	defer e.admit.release()
 	start := e.opts.Now()
 	if g.evaluated && ts <= g.lastTs {
 		ts = g.lastTs + 1
+	}
+	if !g.restored {
+		e.restoreFiring(ctx, g, time.UnixMilli(ts))
 	}
 	promrules.DefaultEvalIterationFunc(ctx, g.prom, time.UnixMilli(ts))
 	if !g.restored {
 		g.prom.RestoreForState(time.UnixMilli(ts))
 		g.restored = true
 	}
+	e.state.record(g)
 	g.lastTs = ts
 	g.last = start
 	g.evaluated = true
@@ -378,6 +412,7 @@ func (e *Evaluator) ApplyConfig(cfg Config) error {
 			e.retire(og)
 		}
 	}
+	e.state.retain(func(key string) bool { return byKey[key] != nil })
 	slices.SortFunc(final, func(a, b *group) int {
 		if c := strings.Compare(a.prom.File(), b.prom.File()); c != 0 {
 			return c
@@ -414,7 +449,7 @@ func (e *Evaluator) build(files []File, interval time.Duration) []*group {
 	n := notifier{notify: e.opts.Notify, externalLabels: e.opts.ExternalLabels, externalURL: e.opts.ExternalURL}
 	mopts := &promrules.ManagerOptions{
 		NameValidationScheme: model.UTF8Validation,
-		QueryFunc:            queryFunc(queryEnv{engine: e.opts.Engine, queryable: e.opts.Queryable}, specs),
+		QueryFunc:            queryFunc(queryEnv{engine: e.opts.Engine, queryable: e.opts.Queryable, scratch: &sync.Pool{}}, specs),
 		NotifyFunc:           n.send,
 		Context:              context.Background(),
 		Appendable:           appendable{open: e.opts.Appender},
@@ -483,6 +518,7 @@ func (e *Evaluator) retire(og *group) {
 		tomb.Eval(context.Background(), time.UnixMilli(ts))
 	}
 	key := og.key
+	e.state.forget(key)
 	m := e.promMetrics
 	for _, v := range []interface{ DeleteLabelValues(...string) bool }{
 		m.IterationsMissed, m.IterationsScheduled, m.EvalTotal, m.EvalFailures, m.GroupInterval,

@@ -5,14 +5,17 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"sync"
 	"time"
 
 	"github.com/prometheus/common/model"
 	"github.com/prometheus/prometheus/model/labels"
+	"github.com/prometheus/prometheus/model/value"
 	"github.com/prometheus/prometheus/promql"
 	"github.com/prometheus/prometheus/promql/parser"
 	promrules "github.com/prometheus/prometheus/rules"
 	promstorage "github.com/prometheus/prometheus/storage"
+	"github.com/prometheus/prometheus/tsdb/chunkenc"
 
 	"github.com/pipewatch/pipewatch/rules/forecast"
 )
@@ -27,6 +30,34 @@ type querySpec interface {
 type queryEnv struct {
 	engine    promql.QueryEngine
 	queryable promstorage.Queryable
+	// scratch pools the buffers of forecast and anomaly evaluations
+	// (*scratch), shared by every query of one loaded configuration.
+	scratch *sync.Pool
+}
+
+// scratch is the reusable memory of one forecast or anomaly evaluation.
+type scratch struct {
+	ws forecast.Workspace
+	ts []int64
+	vs []float64
+	it chunkenc.Iterator
+}
+
+// getScratch returns pooled buffers; put them back with putScratch.
+func (env queryEnv) getScratch() *scratch {
+	if env.scratch == nil {
+		return &scratch{}
+	}
+	if sc, ok := env.scratch.Get().(*scratch); ok {
+		return sc
+	}
+	return &scratch{}
+}
+
+func (env queryEnv) putScratch(sc *scratch) {
+	if env.scratch != nil {
+		env.scratch.Put(sc)
+	}
 }
 
 // queryFunc returns the rules.QueryFunc of one loaded configuration: marker
@@ -65,8 +96,17 @@ func isPlainSelector(e parser.Expr) bool {
 	return ok && vs.OriginalOffset == 0 && vs.Timestamp == nil && vs.StartOrEnd == 0
 }
 
-// each runs q at t and calls f with every float series' samples.
-func (q rangeQuery) each(ctx context.Context, env queryEnv, t time.Time, f func(lset labels.Labels, ts []int64, vs []float64)) error {
+// each runs q at t and calls f with every float series' samples (without
+// the metric name), in sc's buffers: f must not keep ts or vs.
+func (q rangeQuery) each(ctx context.Context, env queryEnv, t time.Time, sc *scratch, f func(lset labels.Labels, ts []int64, vs []float64)) error {
+	if vs, ok := q.input.(*parser.VectorSelector); ok && q.step == 0 && isPlainSelector(vs) {
+		return q.eachRaw(ctx, env, vs, t, sc, f)
+	}
+	return q.eachPromQL(ctx, env, t, sc, f)
+}
+
+// eachPromQL is each through the PromQL engine, for subqueries.
+func (q rangeQuery) eachPromQL(ctx context.Context, env queryEnv, t time.Time, sc *scratch, f func(lset labels.Labels, ts []int64, vs []float64)) error {
 	qry, err := env.engine.NewInstantQuery(ctx, env.queryable, nil, q.String(), t)
 	if err != nil {
 		return fmt.Errorf("prepare range query: %w", err)
@@ -80,22 +120,70 @@ func (q rangeQuery) each(ctx context.Context, env queryEnv, t time.Time, f func(
 	if err != nil {
 		return fmt.Errorf("read range query: %w", err)
 	}
-	var (
-		ts []int64
-		vs []float64
-	)
 	for _, s := range m {
 		if len(s.Floats) == 0 {
 			continue
 		}
-		ts, vs = ts[:0], vs[:0]
+		sc.ts, sc.vs = sc.ts[:0], sc.vs[:0]
 		for _, p := range s.Floats {
-			ts = append(ts, p.T)
-			vs = append(vs, p.F)
+			sc.ts = append(sc.ts, p.T)
+			sc.vs = append(sc.vs, p.F)
 		}
-		f(s.Metric.DropReserved(func(n string) bool { return n == model.MetricNameLabel }), ts, vs)
+		f(dropName(s.Metric), sc.ts, sc.vs)
 	}
 	return nil
+}
+
+// eachRaw is each for a plain selector: the samples of sel[rng] at t (the
+// float samples in (t-rng, t], stale markers dropped, as PromQL selects
+// them), read straight from storage without a PromQL query.
+func (q rangeQuery) eachRaw(ctx context.Context, env queryEnv, sel *parser.VectorSelector, t time.Time, sc *scratch, f func(lset labels.Labels, ts []int64, vs []float64)) error {
+	maxt := t.UnixMilli()
+	mint := maxt - q.rng.Milliseconds() + 1
+	querier, err := env.queryable.Querier(mint, maxt)
+	if err != nil {
+		return fmt.Errorf("read range: %w", err)
+	}
+	defer querier.Close()
+	hints := &promstorage.SelectHints{Start: mint, End: maxt, Range: q.rng.Milliseconds()}
+	set := querier.Select(ctx, false, hints, sel.LabelMatchers...)
+	for set.Next() {
+		s := set.At()
+		sc.it = s.Iterator(sc.it)
+		sc.ts, sc.vs = sc.ts[:0], sc.vs[:0]
+		for typ := sc.it.Seek(mint); typ != chunkenc.ValNone; typ = sc.it.Next() {
+			if typ != chunkenc.ValFloat {
+				continue
+			}
+			st, v := sc.it.At()
+			if st > maxt {
+				break
+			}
+			if value.IsStaleNaN(v) {
+				continue
+			}
+			sc.ts = append(sc.ts, st)
+			sc.vs = append(sc.vs, v)
+		}
+		if err := sc.it.Err(); err != nil {
+			return fmt.Errorf("read range of %s: %w", s.Labels(), err)
+		}
+		if len(sc.ts) > 0 {
+			f(dropName(s.Labels()), sc.ts, sc.vs)
+		}
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+	}
+	if err := set.Err(); err != nil {
+		return fmt.Errorf("read range: %w", err)
+	}
+	return nil
+}
+
+// dropName returns lset without its metric name.
+func dropName(lset labels.Labels) labels.Labels {
+	return lset.DropReserved(func(n string) bool { return n == model.MetricNameLabel })
 }
 
 // forecastQuery computes the ETA series of a forecast rule.
@@ -135,12 +223,14 @@ func newForecastQuery(input parser.Expr, s *ForecastSpec, horizon time.Duration)
 // crossing (0 when breached).
 func (q *forecastQuery) eval(ctx context.Context, env queryEnv, t time.Time) (promql.Vector, error) {
 	var (
-		ws   forecast.Workspace
+		buf  = env.getScratch()
+		ws   = &buf.ws
 		out  promql.Vector
 		errs []error
 		tms  = t.UnixMilli()
 	)
-	err := q.fetch.each(ctx, env, t, func(lset labels.Labels, ts []int64, vs []float64) {
+	defer env.putScratch(buf)
+	err := q.fetch.each(ctx, env, t, buf, func(lset labels.Labels, ts []int64, vs []float64) {
 		est, err := ws.ETA(ts, vs, q.threshold, q.horizon, q.long)
 		if err != nil {
 			errs = append(errs, err)
@@ -206,12 +296,14 @@ func newAnomalyQuery(input parser.Expr, s *AnomalySpec) *anomalyQuery {
 // magnitude when both windows agree in sign, else 0.
 func (q *anomalyQuery) eval(ctx context.Context, env queryEnv, t time.Time) (promql.Vector, error) {
 	var (
-		ws   forecast.Workspace
+		buf  = env.getScratch()
+		ws   = &buf.ws
 		out  promql.Vector
 		errs []error
 		tms  = t.UnixMilli()
 	)
-	err := q.fetch.each(ctx, env, t, func(lset labels.Labels, ts []int64, vs []float64) {
+	defer env.putScratch(buf)
+	err := q.fetch.each(ctx, env, t, buf, func(lset labels.Labels, ts []int64, vs []float64) {
 		var (
 			sc  forecast.Score
 			err error

@@ -64,6 +64,7 @@ func run() int {
 	rounds := flag.Int("rounds", 20, "measured evaluation rounds")
 	pack := flag.Bool("pack", false, "also load the built-in rule pack")
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the measured rounds to this file")
+	memProfile := flag.String("memprofile", "", "write an allocation profile after the measured rounds to this file")
 	flag.Parse()
 
 	dir, err := os.MkdirTemp("", "pipewatch-bench-rules")
@@ -121,6 +122,16 @@ func run() int {
 	ctx := context.Background()
 	e.Evaluate(ctx, now) // warm-up: first evaluation restores `for` state
 	var walls, cpus []time.Duration
+	var ms0, ms1 runtime.MemStats
+	runtime.ReadMemStats(&ms0)
+	if *memProfile != "" {
+		// The base the measured rounds' allocations are read against
+		// (go tool pprof -diff_base FILE.base FILE).
+		if err := writeHeapProfile(*memProfile + ".base"); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 1
+		}
+	}
 	if *cpuProfile != "" {
 		f, err := os.Create(*cpuProfile)
 		if err != nil {
@@ -146,8 +157,15 @@ func run() int {
 		walls = append(walls, time.Since(w0))
 		cpus = append(cpus, benchutil.CPUTime()-c0)
 	}
+	runtime.ReadMemStats(&ms1)
 	if *cpuProfile != "" {
 		pprof.StopCPUProfile()
+	}
+	if *memProfile != "" {
+		if err := writeHeapProfile(*memProfile); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 1
+		}
 	}
 	firing := 0
 	for _, r := range e.AlertingRules() {
@@ -164,6 +182,8 @@ func run() int {
 	etas := w.countETA(st, t)
 	fmt.Printf("round (Evaluate after each collection round, %d rounds): wall p50 %v p90 %v max %v; CPU p50 %v per round\n",
 		*rounds, benchutil.Percentile(walls, 50), benchutil.Percentile(walls, 90), benchutil.Percentile(walls, 100), benchutil.Percentile(cpus, 50))
+	fmt.Printf("  allocated %.1f MB per round (appending the round included), %d GC cycles in %d rounds, heap %.0f MB\n",
+		float64(ms1.TotalAlloc-ms0.TotalAlloc)/float64(*rounds)/1e6, ms1.NumGC-ms0.NumGC, *rounds, float64(ms1.HeapAlloc)/1e6)
 	fmt.Printf("  state: %d active alerts, %d ETA series, %d notifications sent\n", firing, etas, notified)
 	gs := e.RuleGroups()
 	slices.SortFunc(gs, func(a, b *promrules.Group) int { return cmp.Compare(b.GetEvaluationTime(), a.GetEvaluationTime()) })
@@ -208,6 +228,19 @@ func run() int {
 	fmt.Printf("ingest (OnCommit of every job → every group of the file evaluated, 10 rounds): p50 %v max %v (includes the %v coalescing window)\n",
 		benchutil.Percentile(lat, 50), benchutil.Percentile(lat, 100), rules.DefaultCoalesceWindow)
 	return 0
+}
+
+// writeHeapProfile writes the allocation profile to file.
+func writeHeapProfile(file string) error {
+	f, err := os.Create(file)
+	if err != nil {
+		return err
+	}
+	if err := pprof.Lookup("allocs").WriteTo(f, 0); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
 }
 
 // allEvaluated reports whether every group of the benchmark's file (the

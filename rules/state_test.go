@@ -1,0 +1,211 @@
+package rules
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/prometheus/prometheus/model/labels"
+
+	"github.com/pipewatch/pipewatch/storage"
+)
+
+const restartRules = `
+groups:
+  - name: pipeline
+    interval: 1h
+    rules:
+      - alert: LagHigh
+        expr: lag > 10
+        keep_firing_for: 10m
+        labels: {severity: page}
+        annotations: {summary: "lag is {{ $value }}"}
+      - alert: Errors
+        expr: errors > 0
+        labels: {severity: warning}
+      - alert: Quiet
+        expr: errors > 100
+`
+
+// restartWorld is one pipewatch process for TestFiringAlertsSurviveRestart:
+// an Evaluator running on shared storage and a shared state file.
+type restartWorld struct {
+	t      *testing.T
+	e      *Evaluator
+	mu     sync.Mutex
+	got    []Alert
+	cancel context.CancelFunc
+	done   chan error
+}
+
+func startRestartWorld(t *testing.T, st *storage.Storage, ruleFile, stateFile string) *restartWorld {
+	t.Helper()
+	w := &restartWorld{t: t}
+	var err error
+	w.e, err = New(Config{RuleFiles: []string{ruleFile}}, Options{
+		Engine:    newTestEngine(),
+		Queryable: st.Queryable(),
+		Appender:  func(ctx context.Context) Appender { return st.Appender(ctx) },
+		StateFile: stateFile,
+		Notify: func(_ context.Context, as []Alert) {
+			w.mu.Lock()
+			defer w.mu.Unlock()
+			w.got = append(w.got, as...)
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	w.cancel, w.done = cancel, make(chan error, 1)
+	go func() { w.done <- w.e.Run(ctx) }()
+	return w
+}
+
+// stop ends Run, which writes pending state, as a clean shutdown does.
+func (w *restartWorld) stop() {
+	w.cancel()
+	if err := <-w.done; err != nil {
+		w.t.Fatal(err)
+	}
+}
+
+// eval appends samples at t and evaluates, returning the notifications as
+// "alertname firing|resolved".
+func (w *restartWorld) eval(st *storage.Storage, t time.Time, samples map[string]float64) []string {
+	w.t.Helper()
+	app := st.Appender(context.Background())
+	for name, v := range samples {
+		if _, err := app.Append(0, labels.FromStrings("__name__", name, "job", "demo"), t.UnixMilli(), v); err != nil {
+			w.t.Fatal(err)
+		}
+	}
+	if err := app.Commit(); err != nil {
+		w.t.Fatal(err)
+	}
+	w.e.Evaluate(context.Background(), t)
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	var out []string
+	for _, a := range w.got {
+		state := "firing"
+		if a.Resolved(t) {
+			state = "resolved"
+		}
+		out = append(out, a.Labels.Get("alertname")+" "+state)
+	}
+	w.got = nil
+	slices.Sort(out)
+	return out
+}
+
+// TestFiringAlertsSurviveRestart checks that firing alerts continue across
+// a restart: one that keep_firing_for holds keeps firing until its time is
+// up (counted from before the restart), and one whose condition ended
+// while the process was down is resolved, with a resolve sent, at the
+// first evaluation.
+func TestFiringAlertsSurviveRestart(t *testing.T) {
+	dir := t.TempDir()
+	ruleFile := filepath.Join(dir, "rules.yml")
+	if err := os.WriteFile(ruleFile, []byte(restartRules), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	stateFile := filepath.Join(dir, "rules-state.json")
+	st, err := storage.Open(filepath.Join(dir, "data"), storage.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	t0 := time.Now().Truncate(time.Minute).Add(-30 * time.Minute)
+	check := func(step string, got []string, want ...string) {
+		t.Helper()
+		if !slices.Equal(got, want) {
+			t.Errorf("%s: notifications %q, want %q", step, got, want)
+		}
+	}
+
+	first := startRestartWorld(t, st, ruleFile, stateFile)
+	check("both start firing", first.eval(st, t0, map[string]float64{"lag": 50, "errors": 3}), "Errors firing", "LagHigh firing")
+	// The lag is gone, but keep_firing_for holds LagHigh from t0+1m.
+	check("lag gone", first.eval(st, t0.Add(time.Minute), map[string]float64{"lag": 0, "errors": 3}))
+	first.stop()
+	b, err := os.ReadFile(stateFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(b), `"keep_firing_since"`) || !strings.Contains(string(b), `"Errors"`) {
+		t.Fatalf("state file lacks the firing alerts: %s", b)
+	}
+
+	// Restarted 2 minutes later; errors ended while it was down.
+	second := startRestartWorld(t, st, ruleFile, stateFile)
+	check("after restart", second.eval(st, t0.Add(3*time.Minute), map[string]float64{"lag": 0, "errors": 0}),
+		"Errors resolved", "LagHigh firing")
+	active := map[string]string{}
+	for _, r := range second.e.AlertingRules() {
+		for _, a := range r.ActiveAlerts() {
+			active[r.Name()] = a.State.String() + " since " + a.ActiveAt.Sub(t0).String() + " " + a.Annotations.Get("summary")
+		}
+	}
+	if got := active["LagHigh"]; got != "firing since 0s lag is 50" {
+		t.Errorf("LagHigh after restart: %q, want it firing since t0 with its annotation", got)
+	}
+	// keep_firing_for ends 10 minutes after the lag went (t0+1m), not
+	// 10 minutes after the restart. (Both are re-sent: a minute has passed,
+	// the resend delay.)
+	check("keep-firing continues", second.eval(st, t0.Add(10*time.Minute), map[string]float64{"lag": 0, "errors": 0}),
+		"Errors resolved", "LagHigh firing")
+	check("keep-firing ends", second.eval(st, t0.Add(11*time.Minute), map[string]float64{"lag": 0, "errors": 0}), "LagHigh resolved")
+	second.stop()
+
+	// Nothing fires any more: the next start restores nothing.
+	third := startRestartWorld(t, st, ruleFile, stateFile)
+	check("nothing left", third.eval(st, t0.Add(12*time.Minute), map[string]float64{"lag": 0, "errors": 0}))
+	third.stop()
+}
+
+// TestFiringStateDropsRemovedRules checks that alerts saved for a group
+// the rule files no longer have are not kept, and that a corrupt state file
+// is a clear error.
+func TestFiringStateDropsRemovedRules(t *testing.T) {
+	dir := t.TempDir()
+	stateFile := filepath.Join(dir, "rules-state.json")
+	saved := `{"version":1,"alerts":[{"group":"gone.yml;old","rule":"Old","rule_labels":"{}","labels":{"alertname":"Old"},"active_at":"2026-12-07T00:00:00Z","fired_at":"2026-12-07T00:00:00Z"}]}`
+	if err := os.WriteFile(stateFile, []byte(saved), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	ruleFile := filepath.Join(dir, "rules.yml")
+	if err := os.WriteFile(ruleFile, []byte(restartRules), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	st, err := storage.Open(filepath.Join(dir, "data"), storage.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	w := startRestartWorld(t, st, ruleFile, stateFile)
+	w.stop()
+	b, err := os.ReadFile(stateFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(b), "Old") {
+		t.Errorf("state of a removed group kept: %s", b)
+	}
+
+	if err := os.WriteFile(stateFile, []byte("{not json"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, err = New(Config{RuleFiles: []string{ruleFile}}, Options{
+		Engine: newTestEngine(), Queryable: st.Queryable(), StateFile: stateFile,
+		Appender: func(ctx context.Context) Appender { return st.Appender(ctx) },
+	})
+	if err == nil || !strings.Contains(err.Error(), stateFile) {
+		t.Errorf("corrupt state file: error %v, want one naming %s", err, stateFile)
+	}
+}

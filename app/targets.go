@@ -231,7 +231,9 @@ func flinkTargets(cfg *config.Config, env buildEnv) ([]collector.Target, error) 
 // simulated driver when the demo runs.
 func sparkTargets(cfg *config.Config, env buildEnv) ([]collector.Target, error) {
 	cfgs := withDemo(cfg.Spark, env, func(u sim.URLs) string { return u.Spark }, spark.DefaultConfig)
-	return httpTargets("spark", cfgs, func(c *spark.Config) (collector.Collector, error) { return spark.New(c, spark.Options{}) })
+	return httpTargets("spark", cfgs, func(c *spark.Config) (collector.Collector, error) {
+		return spark.New(c, spark.Options{Logger: env.logger.With("target", "spark/"+c.Name)})
+	})
 }
 
 // stormTargets watches every configured Storm UI, and the demo's

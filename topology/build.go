@@ -225,11 +225,12 @@ func observers() []observer {
 			},
 		},
 		{
-			// Spark Streaming applications, whose Kafka topics the
-			// Spark API does not name: the job appears linked to
-			// nothing, unless a module declares it.
+			// Spark Streaming applications (DStreams, or Structured
+			// Streaming queries), whose Kafka topics the Spark API does
+			// not name: the job appears linked to nothing, unless a
+			// module declares it.
 			name: "spark_streaming",
-			expr: `max by (application_name) (spark_streaming_batch_duration_seconds)`,
+			expr: `max by (application_name) (spark_streaming_batch_duration_seconds) or max by (application_name) (spark_structured_streaming_input_rate)`,
 			observe: func(w *world, s Sample) {
 				l := s.Labels
 				if name := l.Get("application_name"); name != "" {

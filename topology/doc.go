@@ -30,8 +30,9 @@
 //     but no topics, which node stats do not show, so they are linked only
 //     by declaring the job in a module.
 //   - Spark Streaming applications ("job:spark/<application name>") from
-//     spark_streaming_batch_duration_seconds; the Spark API names no
-//     topics either.
+//     spark_streaming_batch_duration_seconds (DStreams) or
+//     spark_structured_streaming_input_rate (Structured Streaming
+//     queries); the Spark API names no topics either.
 //   - Elasticsearch index families: with a collector's per-index series
 //     (indices: true), every index family (IndexFamily: the index name
 //     without date and rollover suffixes, "hotel-search-*") of a cluster is

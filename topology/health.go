@@ -85,6 +85,8 @@ func figures() []figure {
 		{stat: "failed_rate", expr: `sum by (topology_name) (rate({__name__=~"storm_topology_(spouts|bolts)_failed"}[2m]))`, target: jobOf("storm", "topology_name")},
 		{stat: "batch_processing_seconds", expr: `max by (application_name) (spark_streaming_avg_processing_time_seconds)`, target: jobOf("spark", "application_name")},
 		{stat: "batch_interval_seconds", expr: `max by (application_name) (spark_streaming_batch_duration_seconds)`, target: jobOf("spark", "application_name")},
+		{stat: "query_input_rate", expr: `sum by (application_name) (avg_over_time(spark_structured_streaming_input_rate[5m]))`, target: jobOf("spark", "application_name")},
+		{stat: "query_processing_rate", expr: `sum by (application_name) (avg_over_time(spark_structured_streaming_processing_rate[5m]))`, target: jobOf("spark", "application_name")},
 		{stat: "es_rejects", expr: `sum by (pipeline) (rate(logstash_stats_pipeline_plugin_bulk_requests_responses{code="429"}[1m]))`, target: jobOf("logstash", "pipeline")},
 
 		{stat: "in_rate", expr: `sum by (cluster, index) (rate(elasticsearch_index_stats_indexing_index_total[1m]))`, target: indexSinkOf, sum: true},
@@ -329,6 +331,13 @@ func jobFindings(n *Node) []finding {
 	interval, okI := st["batch_interval_seconds"]
 	if okP && okI && proc > interval {
 		warn("batches take " + formatNum(proc) + "s, interval " + formatNum(interval) + "s")
+	}
+	// Structured Streaming queries falling behind (the pack's
+	// SparkStructuredStreamingFallingBehind, without its 10m hold).
+	in, okIn := st["query_input_rate"]
+	done, okDone := st["query_processing_rate"]
+	if okIn && okDone && in > 0 && done < 0.9*in {
+		warn("queries process " + formatNum(done) + " rows/s of " + formatNum(in) + " arriving")
 	}
 	if r := st["es_rejects"]; r > 0 {
 		warn("ES bulk rejects " + formatNum(r) + "/s")

@@ -261,6 +261,25 @@ func TestJobHealth(t *testing.T) {
 			health: topology.HealthOK,
 		},
 		{
+			name: "spark structured streaming query falling behind",
+			id:   "job:spark/click-dedup",
+			seed: func(p *platform) {
+				p.series(`spark_structured_streaming_input_rate{application_id="app-2",application_name="click-dedup",query_name="dedup"}`, 1000, 1000, 1000, 1000, 1000, 1000)
+				p.series(`spark_structured_streaming_processing_rate{application_id="app-2",application_name="click-dedup",query_name="dedup"}`, 900, 700, 600, 600, 500, 500)
+			},
+			health: topology.HealthWarn,
+			reason: "queries process 580 rows/s of 1.0k arriving",
+		},
+		{
+			name: "spark structured streaming query keeping up",
+			id:   "job:spark/click-dedup",
+			seed: func(p *platform) {
+				p.series(`spark_structured_streaming_input_rate{application_id="app-2",application_name="click-dedup",query_name="dedup"}`, 1000, 1000, 1000, 1000, 1000, 1000)
+				p.series(`spark_structured_streaming_processing_rate{application_id="app-2",application_name="click-dedup",query_name="dedup"}`, 1400, 1300, 1200, 1250, 1300, 1200)
+			},
+			health: topology.HealthOK,
+		},
+		{
 			name: "logstash output rejected by elasticsearch",
 			id:   "job:logstash/nginx",
 			seed: func(p *platform) {
@@ -310,6 +329,7 @@ func TestJobsWithoutTopics(t *testing.T) {
 	seedHotel(p)
 	logstashPipeline(p)
 	p.series(`spark_streaming_batch_duration_seconds{application_id="app-1",application_name="nginx-abuse-detect"}`, 2, 2)
+	p.series(`spark_structured_streaming_input_rate{application_id="app-2",application_name="click-dedup",query_name="dedup"}`, 10, 10)
 	nginx := topology.Module{Name: "nginx-access", Topics: []string{"nginx.access.log"}, Jobs: []string{"logstash/nginx"}, Sinks: []string{"es:nginx-access-*"}}
 
 	for _, tc := range []struct {
@@ -325,6 +345,10 @@ func TestJobsWithoutTopics(t *testing.T) {
 		},
 		{
 			name: "spark application alone", id: "job:spark/nginx-abuse-detect", module: "nginx-abuse-detect",
+			edges: map[string]topology.EdgeState{},
+		},
+		{
+			name: "spark application running only structured streaming queries", id: "job:spark/click-dedup", module: "click-dedup",
 			edges: map[string]topology.EdgeState{},
 		},
 		{

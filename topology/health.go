@@ -134,7 +134,10 @@ const (
 //  5. Storm topologies failing tuples (spouts' and bolts' failed counts,
 //     over 2 minutes) warn ("failing 3.5 tuples/s");
 //  6. Spark Streaming applications whose average batch processing time
-//     exceeds their batch interval warn ("batches take 2.6s, interval 2s");
+//     exceeds their batch interval warn ("batches take 2.6s, interval 2s"),
+//     and so do those whose Structured Streaming queries process under
+//     90% of the rows arriving, over 5 minutes ("queries process 580
+//     rows/s of 1.0k arriving");
 //  7. Logstash pipelines whose Elasticsearch outputs get bulk responses
 //     429 warn ("ES bulk rejects 2.1/s");
 //  8. "es:" sinks take the health of their Elasticsearch cluster's write

@@ -69,7 +69,12 @@ func newHousekeeper(cfg *Config, c *Collector, host *hostInfo) (*housekeeper, er
 		return nil, err
 	}
 	return &housekeeper{
-		cfg:      *cfg,
+		cfg: *cfg,
+		reader: fileReader{kept: keptFiles{
+			limit:      keptFilesLimit(),
+			checkLinks: !t.cgroupfs,
+			gauge:      c.metrics.openFiles,
+		}},
 		logger:   c.opts.Logger,
 		host:     host,
 		tree:     t,
@@ -146,6 +151,10 @@ func metricSet(k kindSet) container.MetricSet {
 type tree struct {
 	mounts map[string]string
 	v2     bool
+	// cgroupfs is set when every hierarchy is a mounted cgroup file
+	// system (not so for the synthetic trees of tests), whose removed
+	// files fail to read through descriptors still open.
+	cgroupfs bool
 }
 
 // v1Controllers are the cgroup v1 controllers read below a configured
@@ -171,7 +180,7 @@ func findTree(root string, kinds kindSet) (tree, error) {
 		if len(mounts) == 0 {
 			return tree{}, errors.New("find cgroup hierarchies: no supported cgroup controller is mounted")
 		}
-		return tree{mounts: mounts, v2: hostV2}, nil
+		return tree{mounts: mounts, v2: hostV2, cgroupfs: allCgroupfs(mounts, hostV2)}, nil
 	}
 	st, err := os.Stat(root)
 	if err != nil {
@@ -190,7 +199,8 @@ func findTree(root string, kinds kindSet) (tree, error) {
 		return tree{}, err
 	}
 	if v2 {
-		return tree{mounts: map[string]string{"": root}, v2: true}, nil
+		mounts := map[string]string{"": root}
+		return tree{mounts: mounts, v2: true, cgroupfs: allCgroupfs(mounts, true)}, nil
 	}
 	mounts := map[string]string{}
 	for _, c := range v1Controllers {
@@ -208,7 +218,7 @@ func findTree(root string, kinds kindSet) (tree, error) {
 	if len(mounts) == 0 {
 		return tree{}, fmt.Errorf("open cgroup root: %s holds neither cgroup.controllers (v2) nor a supported controller directory (v1)", root)
 	}
-	return tree{mounts: mounts}, nil
+	return tree{mounts: mounts, cgroupfs: allCgroupfs(mounts, false)}, nil
 }
 
 // checkCgroupfs makes sure that dir is a mounted cgroup file system of the
@@ -220,18 +230,38 @@ func checkCgroupfs(dir string, v2 bool) error {
 	if cgroups.TestMode {
 		return nil
 	}
+	ok, err := isCgroupfs(dir, v2)
+	if err != nil {
+		return fmt.Errorf("open cgroup root: %w", err)
+	}
+	if !ok {
+		return fmt.Errorf("open cgroup root: %s is not a mounted cgroup %s file system", dir, cgroupVersion(v2))
+	}
+	return nil
+}
+
+// isCgroupfs reports whether dir is on a cgroup file system of the given
+// version.
+func isCgroupfs(dir string, v2 bool) (bool, error) {
 	var st unix.Statfs_t
 	if err := unix.Statfs(dir, &st); err != nil {
-		return fmt.Errorf("open cgroup root: %w", &os.PathError{Op: "statfs", Path: dir, Err: err})
+		return false, &os.PathError{Op: "statfs", Path: dir, Err: err}
 	}
 	want := int64(unix.CGROUP_SUPER_MAGIC)
 	if v2 {
 		want = unix.CGROUP2_SUPER_MAGIC
 	}
-	if int64(st.Type) != want {
-		return fmt.Errorf("open cgroup root: %s is not a mounted cgroup %s file system", dir, cgroupVersion(v2))
+	return int64(st.Type) == want, nil
+}
+
+// allCgroupfs reports whether every hierarchy is on a cgroup file system.
+func allCgroupfs(mounts map[string]string, v2 bool) bool {
+	for _, dir := range mounts {
+		if ok, err := isCgroupfs(dir, v2); !ok || err != nil {
+			return false
+		}
 	}
-	return nil
+	return true
 }
 
 // cadvisorVersion is the version of the cAdvisor library built in, for
@@ -272,6 +302,14 @@ type cgroup struct {
 	runtime bool // identified as a Docker or containerd container
 }
 
+// release closes the files the cgroup's reader keeps open; the
+// housekeeper calls it when it stops tracking the cgroup.
+func (cg *cgroup) release() {
+	if cg.lean != nil {
+		cg.lean.release()
+	}
+}
+
 // housekeeper reads every cgroup on its own schedule.
 type housekeeper struct {
 	cfg      Config
@@ -300,6 +338,7 @@ type housekeeper struct {
 func (h *housekeeper) run(ctx context.Context, publish func(*snapshot)) {
 	ticker := time.NewTicker(h.interval)
 	defer ticker.Stop()
+	defer h.release()
 	for {
 		publish(h.round(ctx))
 		select {
@@ -307,6 +346,13 @@ func (h *housekeeper) run(ctx context.Context, publish func(*snapshot)) {
 			return
 		case <-ticker.C:
 		}
+	}
+}
+
+// release closes every file kept open.
+func (h *housekeeper) release() {
+	for _, cg := range h.cgroups {
+		cg.release()
 	}
 }
 
@@ -341,6 +387,7 @@ func (h *housekeeper) readAll(ctx context.Context) *snapshot {
 		if err != nil {
 			if name != "/" && !common.CgroupExists(cg.paths) {
 				// Removed since the last discovery: not an error.
+				cg.release()
 				delete(h.cgroups, name)
 				continue
 			}
@@ -352,6 +399,7 @@ func (h *housekeeper) readAll(ctx context.Context) *snapshot {
 		if err == nil && name != "/" && nothingRead(st) && !common.CgroupExists(cg.paths) {
 			// Removed since the last discovery: the readers report a
 			// missing cgroup as one without statistics.
+			cg.release()
 			delete(h.cgroups, name)
 			continue
 		}
@@ -482,6 +530,11 @@ func (h *housekeeper) discover(ctx context.Context) error {
 			errs = append(errs, fmt.Errorf("read spec of cgroup %q: %w", name, err))
 		}
 		current[name] = cg
+	}
+	for name, cg := range h.cgroups {
+		if current[name] != cg {
+			cg.release()
+		}
 	}
 	h.cgroups = current
 	if err := h.names.resolve(ctx, h.cgroups); err != nil {

@@ -9,7 +9,6 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
-	"strings"
 
 	"github.com/opencontainers/cgroups"
 	"golang.org/x/sys/unix"
@@ -34,8 +33,10 @@ const leanKinds = kindCPU | kindMemory | kindDiskIO | kindNetwork
 // fills the same cgroups.Stats fields that cAdvisor's conversion turns
 // into the exported statistics, with the same parsing rules as runc's
 // reader (tests compare both readers series by series), reading each file
-// with three system calls into a reused buffer, and leaves the other fields
-// zero. cAdvisor's own conversion (libcontainer.Handler) then runs
+// into a reused buffer with one pread through a descriptor kept open from
+// round to round (three system calls, open, read and close, once the
+// reader's limit of kept descriptors is reached; see keptFiles), and
+// leaves the other fields zero. cAdvisor's own conversion (libcontainer.Handler) then runs
 // unchanged.
 //
 // Unlike runc's reader it does not check, file by file, that it reads a
@@ -46,11 +47,18 @@ type leanManager struct {
 	paths map[string]string
 	v2    bool
 	r     *fileReader
+	// files are the files read, kept open as r allows.
+	files fileSet
 	// Settings that change only when an administrator changes them, read
 	// once per discovery (see refresh) rather than every round: the v1
 	// memory hierarchy flag and the v1 block IO file group in use.
 	hierarchy  int8 // -1 unknown, else 0 or 1
 	blkioGroup int  // -1 unknown, else the index in blkioGroups
+}
+
+// release closes the files the manager keeps open.
+func (m *leanManager) release() {
+	m.files.release(&m.r.kept)
 }
 
 // refresh forgets the settings read once per discovery.
@@ -63,6 +71,8 @@ func (m *leanManager) refresh() {
 // same reader: cAdvisor's handler converts them at once and keeps nothing
 // of them, so one reused set saves thousands of allocations per round.
 func (m *leanManager) GetStats() (*cgroups.Stats, error) {
+	m.r.files = &m.files
+	defer func() { m.r.files = nil }()
 	st := m.r.stats()
 	if m.v2 {
 		return st, m.r.statsV2(m.paths[""], st)
@@ -92,8 +102,9 @@ func (m *leanManager) GetStats() (*cgroups.Stats, error) {
 	return st, nil
 }
 
-// fileReader reads small files with open, read and close into one reused
-// buffer. It is used by one goroutine (the housekeeper's).
+// fileReader reads small files into one reused buffer, keeping the
+// files of the cgroup being read open for the next rounds (see keptFiles).
+// It is used by one goroutine (the housekeeper's).
 type fileReader struct {
 	buf []byte
 	// st is the statistics set GetStats fills, reused from call to call.
@@ -101,31 +112,108 @@ type fileReader struct {
 	// keys interns the keys of key-value files (memory.stat has dozens),
 	// which are the same in every cgroup.
 	keys map[string]string
+	// files is the file set of the cgroup being read (set by GetStats);
+	// nil reads without keeping anything open.
+	files *fileSet
+	kept  keptFiles
 }
 
-// stats returns the reused statistics set, emptied.
+// stats returns the reused statistics set, emptied: its memory.stat map
+// and block IO tables keep their storage.
 func (r *fileReader) stats() *cgroups.Stats {
 	m := r.st.MemoryStats.Stats
 	if m == nil {
 		m = map[string]uint64{}
 	}
 	clear(m)
-	r.st = cgroups.Stats{MemoryStats: cgroups.MemoryStats{Stats: m}}
+	b := &r.st.BlkioStats
+	r.st = cgroups.Stats{
+		MemoryStats: cgroups.MemoryStats{Stats: m},
+		BlkioStats: cgroups.BlkioStats{
+			IoServiceBytesRecursive: b.IoServiceBytesRecursive[:0],
+			IoServicedRecursive:     b.IoServicedRecursive[:0],
+			IoQueuedRecursive:       b.IoQueuedRecursive[:0],
+			IoServiceTimeRecursive:  b.IoServiceTimeRecursive[:0],
+			IoWaitTimeRecursive:     b.IoWaitTimeRecursive[:0],
+			IoMergedRecursive:       b.IoMergedRecursive[:0],
+			IoTimeRecursive:         b.IoTimeRecursive[:0],
+			SectorsRecursive:        b.SectorsRecursive[:0],
+			IoCostUsage:             b.IoCostUsage[:0],
+			IoCostWait:              b.IoCostWait[:0],
+			IoCostIndebt:            b.IoCostIndebt[:0],
+			IoCostIndelay:           b.IoCostIndelay[:0],
+		},
+	}
 	return &r.st
 }
 
 // read returns the content of dir/name, valid until the next read. Errors
 // are *os.PathError, so os.IsNotExist works on them.
+//
+// A file of the current file set that is kept open is read again from
+// offset 0; if that fails (its cgroup was removed) or the file has lost
+// its last link (see keptFiles.checkLinks), the descriptor is closed and
+// the path opened again. A file opened is kept while the limit allows.
 func (r *fileReader) read(dir, name string) ([]byte, error) {
-	path := filepath.Join(dir, name)
+	if r.files == nil {
+		return r.readPath(filepath.Join(dir, name))
+	}
+	f := r.files.get(dir, name)
+	if f.fd >= 0 {
+		if !r.kept.checkLinks || !unlinked(f.fd) {
+			if b, err := r.readFD(f.fd); err == nil {
+				return b, nil
+			}
+		}
+		r.kept.put(f.fd)
+		f.fd = -1
+	}
+	fd, err := openFile(f.path)
+	if err != nil {
+		return nil, err
+	}
+	b, err := r.readFD(fd)
+	switch {
+	case err != nil:
+		_ = unix.Close(fd)
+		return nil, &os.PathError{Op: "read", Path: f.path, Err: err}
+	case r.kept.take():
+		f.fd = fd
+	default:
+		_ = unix.Close(fd)
+	}
+	return b, nil
+}
+
+// readPath reads a file without keeping it open.
+func (r *fileReader) readPath(path string) ([]byte, error) {
+	fd, err := openFile(path)
+	if err != nil {
+		return nil, err
+	}
+	defer unix.Close(fd)
+	b, err := r.readFD(fd)
+	if err != nil {
+		return nil, &os.PathError{Op: "read", Path: path, Err: err}
+	}
+	return b, nil
+}
+
+// openFile opens path for reading; errors are *os.PathError.
+func openFile(path string) (int, error) {
 	fd, err := unix.Open(path, unix.O_RDONLY|unix.O_CLOEXEC, 0)
 	for err == unix.EINTR {
 		fd, err = unix.Open(path, unix.O_RDONLY|unix.O_CLOEXEC, 0)
 	}
 	if err != nil {
-		return nil, &os.PathError{Op: "open", Path: path, Err: err}
+		return -1, &os.PathError{Op: "open", Path: path, Err: err}
 	}
-	defer unix.Close(fd)
+	return fd, nil
+}
+
+// readFD reads the whole file open as fd, from offset 0, into the reused
+// buffer.
+func (r *fileReader) readFD(fd int) ([]byte, error) {
 	if r.buf == nil {
 		r.buf = make([]byte, 16<<10)
 	}
@@ -134,12 +222,12 @@ func (r *fileReader) read(dir, name string) ([]byte, error) {
 		if n == len(r.buf) {
 			r.buf = append(r.buf, make([]byte, len(r.buf))...)
 		}
-		m, err := unix.Read(fd, r.buf[n:])
+		m, err := unix.Pread(fd, r.buf[n:], int64(n))
 		if err == unix.EINTR {
 			continue
 		}
 		if err != nil {
-			return nil, &os.PathError{Op: "read", Path: path, Err: err}
+			return nil, err
 		}
 		if m == 0 {
 			return r.buf[:n], nil
@@ -270,7 +358,11 @@ func (r *fileReader) memoryV1(path string, st *cgroups.Stats, hierarchy *int8) e
 	}
 	ms.KernelUsage.Usage = kmem
 	if *hierarchy < 0 {
+		// Read once per discovery: not worth a kept descriptor.
+		files := r.files
+		r.files = nil
 		h, err := r.uintValue(path, "memory.use_hierarchy")
+		r.files = files
 		if err != nil {
 			return err
 		}
@@ -326,15 +418,15 @@ func (r *fileReader) cpuacctV1(path string, st *cgroups.Stats) error {
 		return err
 	}
 	// "user <ticks>\nsystem <ticks>\n", in USER_HZ (100 on Linux) ticks.
-	fields := strings.Fields(string(b))
-	if len(fields) < 4 || fields[0] != "user" || fields[2] != "system" {
+	var fields [4][]byte
+	if n := splitFields(b, isSpace, fields[:]); n < 4 || string(fields[0]) != "user" || string(fields[2]) != "system" {
 		return parseErr(path, file, fmt.Errorf("malformed %q", b))
 	}
-	user, err := strconv.ParseUint(fields[1], 10, 64)
+	user, err := strconv.ParseUint(string(fields[1]), 10, 64)
 	if err != nil {
 		return parseErr(path, file, err)
 	}
-	system, err := strconv.ParseUint(fields[3], 10, 64)
+	system, err := strconv.ParseUint(string(fields[3]), 10, 64)
 	if err != nil {
 		return parseErr(path, file, err)
 	}
@@ -418,59 +510,105 @@ func (r *fileReader) blkioV1(path string, st *cgroups.Stats, group *int) error {
 // reports whether it had.
 func (r *fileReader) blkioGroup(path string, st *cgroups.Stats, g int) (found bool, err error) {
 	for i, f := range blkioGroups[g] {
-		entries, err := r.blkioFile(path, f.file)
-		if err != nil || entries == nil {
+		table := f.table(&st.BlkioStats)
+		*table = (*table)[:0]
+		err := r.blkioFile(path, f.file, table)
+		if err != nil || len(*table) == 0 {
 			if i == 0 {
 				return false, nil
 			}
 			return true, err
 		}
-		*f.table(&st.BlkioStats) = entries
 	}
 	return true, nil
 }
 
 // blkioFile parses "major:minor [op] value" lines, skipping the "Total"
-// line; a missing file gives no entries and no error.
-func (r *fileReader) blkioFile(dir, name string) ([]cgroups.BlkioStatEntry, error) {
+// line, appending the entries to *table; a missing file gives no entries
+// and no error.
+func (r *fileReader) blkioFile(dir, name string, table *[]cgroups.BlkioStatEntry) error {
 	b, err := r.read(dir, name)
 	if err != nil {
 		if os.IsNotExist(err) {
-			return nil, nil
+			return nil
 		}
-		return nil, err
+		return err
 	}
-	var entries []cgroups.BlkioStatEntry
-	for line := range strings.Lines(string(b)) {
-		fields := strings.FieldsFunc(line, func(r rune) bool { return r == ' ' || r == ':' || r == '\n' })
-		if len(fields) < 3 {
-			if len(fields) == 2 && fields[0] == "Total" {
+	isSep := func(c byte) bool { return c == ' ' || c == ':' || c == '\n' }
+	for len(b) > 0 {
+		line := b
+		if i := bytes.IndexByte(b, '\n'); i >= 0 {
+			line, b = b[:i+1], b[i+1:]
+		} else {
+			b = nil
+		}
+		var fields [4][]byte
+		n := splitFields(line, isSep, fields[:])
+		if n < 3 {
+			if n == 2 && string(fields[0]) == "Total" {
 				continue
 			}
-			if len(fields) == 0 {
+			if n == 0 {
 				continue
 			}
-			return nil, parseErr(dir, name, fmt.Errorf("malformed line %q", line))
+			return parseErr(dir, name, fmt.Errorf("malformed line %q", line))
 		}
-		major, err := strconv.ParseUint(fields[0], 10, 64)
+		major, err := strconv.ParseUint(string(fields[0]), 10, 64)
 		if err != nil {
-			return nil, parseErr(dir, name, err)
+			return parseErr(dir, name, err)
 		}
-		minor, err := strconv.ParseUint(fields[1], 10, 64)
+		minor, err := strconv.ParseUint(string(fields[1]), 10, 64)
 		if err != nil {
-			return nil, parseErr(dir, name, err)
+			return parseErr(dir, name, err)
 		}
 		op, valueField := "", 2
-		if len(fields) == 4 {
-			op, valueField = fields[2], 3
+		if n == 4 {
+			op, valueField = r.intern(fields[2]), 3
 		}
-		v, err := strconv.ParseUint(fields[valueField], 10, 64)
+		v, err := strconv.ParseUint(string(fields[valueField]), 10, 64)
 		if err != nil {
-			return nil, parseErr(dir, name, err)
+			return parseErr(dir, name, err)
 		}
-		entries = append(entries, cgroups.BlkioStatEntry{Major: major, Minor: minor, Op: op, Value: v})
+		*table = append(*table, cgroups.BlkioStatEntry{Major: major, Minor: minor, Op: op, Value: v})
 	}
-	return entries, nil
+	return nil
+}
+
+// splitFields stores the first len(out) fields of b, separated by runs of
+// bytes for which isSep is true, in out, and returns the number of fields
+// in b (which may be more), as strings.FieldsFunc counts them.
+func splitFields(b []byte, isSep func(byte) bool, out [][]byte) int {
+	n := 0
+	for {
+		var f []byte
+		if f, b = nextField(b, isSep); len(f) == 0 {
+			return n
+		}
+		if n < len(out) {
+			out[n] = f
+		}
+		n++
+	}
+}
+
+// nextField returns the first field of b (empty when there is none) and
+// what follows it.
+func nextField(b []byte, isSep func(byte) bool) (field, rest []byte) {
+	i := 0
+	for i < len(b) && isSep(b[i]) {
+		i++
+	}
+	j := i
+	for j < len(b) && !isSep(b[j]) {
+		j++
+	}
+	return b[i:j], b[j:]
+}
+
+// isSpace reports whether c is ASCII white space, as strings.Fields
+// splits (the kernel writes no other).
+func isSpace(c byte) bool {
+	return c == ' ' || c == '\n' || c == '\t' || c == '\r' || c == '\v' || c == '\f'
 }
 
 // statsV2 reads cpu.stat, memory.stat, memory.current, memory.peak,
@@ -530,31 +668,41 @@ func (r *fileReader) ioV2(dir string, st *cgroups.Stats) error {
 		return err
 	}
 	b := &st.BlkioStats
-	for line := range strings.Lines(string(data)) {
-		fields := strings.Fields(line)
-		if len(fields) == 0 {
+	for len(data) > 0 {
+		line := data
+		if i := bytes.IndexByte(data, '\n'); i >= 0 {
+			line, data = data[:i], data[i+1:]
+		} else {
+			data = nil
+		}
+		dev, rest := nextField(line, isSpace)
+		if len(dev) == 0 {
 			continue
 		}
-		majMin := strings.Split(fields[0], ":")
-		if len(majMin) != 2 {
+		if bytes.Count(dev, []byte{':'}) != 1 {
 			continue
 		}
-		major, err := strconv.ParseUint(majMin[0], 10, 64)
+		maj, min, _ := bytes.Cut(dev, []byte{':'})
+		major, err := strconv.ParseUint(string(maj), 10, 64)
 		if err != nil {
 			return parseErr(dir, file, err)
 		}
-		minor, err := strconv.ParseUint(majMin[1], 10, 64)
+		minor, err := strconv.ParseUint(string(min), 10, 64)
 		if err != nil {
 			return parseErr(dir, file, err)
 		}
-		for _, item := range fields[1:] {
-			key, val, ok := strings.Cut(item, "=")
+		for {
+			var item []byte
+			if item, rest = nextField(rest, isSpace); len(item) == 0 {
+				break
+			}
+			k, val, ok := bytes.Cut(item, []byte{'='})
 			if !ok {
 				continue
 			}
 			var table *[]cgroups.BlkioStatEntry
 			op := "Count"
-			switch key {
+			switch string(k) {
 			case "rbytes":
 				op, table = "Read", &b.IoServiceBytesRecursive
 			case "wbytes":
@@ -574,7 +722,7 @@ func (r *fileReader) ioV2(dir string, st *cgroups.Stats) error {
 			default:
 				continue
 			}
-			v, err := strconv.ParseUint(val, 10, 64)
+			v, err := strconv.ParseUint(string(val), 10, 64)
 			if err != nil {
 				return parseErr(dir, file, err)
 			}

@@ -27,6 +27,7 @@ func readWith(t *testing.T, cfg *Config, lean bool) string {
 		t.Fatal(err)
 	}
 	hk.lean = lean
+	defer hk.release()
 	s := hk.round(context.Background())
 	if s.fatal != nil || s.err != nil {
 		t.Fatalf("round: %v %v", s.fatal, s.err)

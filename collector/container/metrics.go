@@ -12,6 +12,9 @@ type metrics struct {
 	duration prometheus.Histogram
 	cgroups  prometheus.Gauge
 	errors   prometheus.Counter
+	// openFiles is the number of cgroup files kept open between rounds,
+	// summed over the collectors sharing the registry.
+	openFiles prometheus.Gauge
 }
 
 // newMetrics creates the self-metrics and registers them with reg (if not
@@ -33,14 +36,19 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 			Name: "pipewatch_container_read_errors_total",
 			Help: "Cgroups whose statistics could not be read, summed over housekeeping rounds.",
 		}),
+		openFiles: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "pipewatch_container_open_files",
+			Help: "Cgroup files kept open between housekeeping rounds, to be read again without opening them.",
+		}),
 	}
 	if reg == nil {
 		return m, nil
 	}
-	var errs [3]error
+	var errs [4]error
 	m.duration, errs[0] = register(reg, m.duration)
 	m.cgroups, errs[1] = register(reg, m.cgroups)
 	m.errors, errs[2] = register(reg, m.errors)
+	m.openFiles, errs[3] = register(reg, m.openFiles)
 	if err := errors.Join(errs[:]...); err != nil {
 		return nil, fmt.Errorf("register self-metrics: %w", err)
 	}

@@ -160,6 +160,9 @@ func New(opts Options) (*Platform, error) {
 	if err != nil {
 		return nil, fmt.Errorf("start demo kafka cluster: %w", err)
 	}
+	// The producers are idempotent (kgo's default), so pipewatch can
+	// observe them with DescribeProducers, as on Kafka 2.8 and later.
+	TrackProducers(p.cluster)
 	for _, s := range p.specs {
 		for _, t := range s.topics {
 			rb := retBytes[t.name]

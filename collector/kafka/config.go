@@ -81,6 +81,17 @@ type Config struct {
 	LagExpiry model.Duration `yaml:"lag_expiry,omitempty"`
 	// Probe configures the end-to-end probe; it is off unless enabled.
 	Probe ProbeConfig `yaml:"probe,omitempty"`
+	// Producers turns on kafka_topic_producers: every metadata_interval
+	// the slow path asks the partition leaders which producers wrote to
+	// each partition (DescribeProducers, KIP-664, Kafka 2.8 or later) and
+	// counts, per topic, the distinct producer ids whose last write is
+	// within ProducerWindow. Off by default: brokers remember every
+	// idempotent producer (every producer of a Kafka 3.0+ client) for
+	// producer.id.expiration.ms (a day) after its last write, per
+	// partition, so on a cluster with many short-lived producers (batch
+	// jobs, serverless functions, clients recreated per request) the
+	// answer lists tens of thousands of producers per broker.
+	Producers bool `yaml:"producers,omitempty"`
 }
 
 // Defaults that apply when the corresponding Config field is zero.
@@ -95,6 +106,14 @@ const (
 	// DefaultProbeTimeout bounds one probe record's round trip when
 	// ProbeConfig.Timeout is zero.
 	DefaultProbeTimeout = 5 * time.Second
+	// ProducerWindow is how recently a producer must have written to a
+	// topic to count in kafka_topic_producers. It is five minutes, the
+	// staleness lookback of PromQL: a producer counts as long as a series
+	// it fed would still be current, and one that writes at least every
+	// few minutes (any streaming producer; kgo and the Java client
+	// send a batch at least every linger.ms while records come) never
+	// drops out between two writes.
+	ProducerWindow = 5 * time.Minute
 )
 
 // ProbeConfig configures the end-to-end probe: every interval it produces
@@ -332,7 +351,8 @@ func checkBroker(addr string) error {
 // ten seconds (the demo's groups come and go as it starts), a status window
 // of five seconds (the demo's stalling group commits every second, so a
 // stall shows within seconds; groups that commit less often still get four
-// times their commit interval) and the end-to-end probe on. The app still
+// times their commit interval), the end-to-end probe on and active
+// producers listed (the demo's producers are idempotent). The app still
 // adds the cluster's brokers.
 func DemoConfig(name string, brokers []string) *Config {
 	c := DefaultConfig
@@ -343,6 +363,7 @@ func DemoConfig(name string, brokers []string) *Config {
 	c.MetadataInterval = model.Duration(10 * time.Second)
 	c.StatusWindow = model.Duration(5 * time.Second)
 	c.Probe = ProbeConfig{Enabled: true}
+	c.Producers = true
 	return &c
 }
 

@@ -66,7 +66,7 @@ func TestConfigDefaults(t *testing.T) {
 	}
 	if full.StatusWindow != model.Duration(45*time.Second) || full.LagExpiry != model.Duration(time.Hour) ||
 		full.Probe != (ProbeConfig{Enabled: true, Topic: "pipewatch.probe", Interval: model.Duration(5 * time.Second), Timeout: model.Duration(3 * time.Second)}) ||
-		full.SASL.PasswordEnv != "KAFKA_PASSWORD" {
+		full.SASL.PasswordEnv != "KAFKA_PASSWORD" || !full.Producers {
 		t.Errorf("full config decoded as %+v", full)
 	}
 
@@ -78,7 +78,7 @@ func TestConfigDefaults(t *testing.T) {
 	if minimal.ClientID != "pipewatch" || minimal.CollectInterval != model.Duration(5*time.Second) ||
 		minimal.CollectTimeout != minimal.CollectInterval || minimal.MetadataInterval != model.Duration(30*time.Second) ||
 		minimal.StatusWindow != model.Duration(DefaultStatusWindow) || minimal.LagExpiry != model.Duration(DefaultLagExpiry) ||
-		minimal.Probe.Enabled {
+		minimal.Probe.Enabled || minimal.Producers {
 		t.Errorf("minimal config with defaults: %+v", minimal)
 	}
 
@@ -88,7 +88,7 @@ func TestConfigDefaults(t *testing.T) {
 	}
 	d := demo.withDefaults()
 	if !d.Probe.Enabled || d.Probe.Topic != DefaultProbeTopic || d.Probe.Interval != d.CollectInterval ||
-		d.Probe.Timeout != model.Duration(DefaultProbeTimeout) || d.CollectInterval != model.Duration(time.Second) {
+		d.Probe.Timeout != model.Duration(DefaultProbeTimeout) || d.CollectInterval != model.Duration(time.Second) || !d.Producers {
 		t.Errorf("demo config with defaults: %+v", d)
 	}
 	if got := demo.Instance(); got != "127.0.0.1:9092" {

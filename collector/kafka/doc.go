@@ -61,8 +61,28 @@
 // kafka_consumergroup_assignment{topic,client_id,host} (partitions
 // assigned), kafka_consumergroup_lost_offsets,
 // kafka_consumergroup_uncommitted_partitions, kafka_topic_info{cleanup_policy},
-// pipewatch_kafka_metadata_age_seconds and, with the probe, kafka_probe_*.
+// pipewatch_kafka_metadata_age_seconds, with the probe kafka_probe_*, and
+// with producers: true kafka_topic_producers{topic} and
+// kafka_topic_producer_last_append_timestamp_seconds{topic}.
 // Every family has HELP and TYPE.
+//
+// # Producers
+//
+// The Kafka protocol names no producer clients, but brokers from 2.8 on
+// list, per partition, the producer ids that wrote to it with their last
+// write (DescribeProducers, KIP-664), and since Kafka 3.0 every producer is
+// idempotent, and so has an id, by default. With Config.Producers the slow
+// path sends DescribeProducers for every known topic at the end of each
+// topic refresh, at most 2,000 partitions per request, one request after
+// the other, and keeps per topic only the number of distinct producer ids
+// whose last write is within ProducerWindow (5m) and the newest last
+// write. A broker remembers a producer id for producer.id.expiration.ms (a
+// day) after its last write, which is why the option is off by default: a
+// cluster with many short-lived producers answers with every one of them.
+// When no broker supports the request (ApiVersions, asked each refresh),
+// the collector logs that once and reports no producer series; other
+// failures are part of the snapshot's error (a partial round), and a topic
+// whose partitions did not all answer keeps its previous figures.
 //
 // # Time lag and its accuracy
 //

@@ -26,6 +26,8 @@ type topicState struct {
 	partitionsLabels labels.Labels
 	infoLabels       labels.Labels
 	infoPolicy       string
+	// Label sets of the producer series, built when first needed.
+	producersLabels, producerLastLabels labels.Labels
 }
 
 // partState is the fast path's memory of one partition.
@@ -230,6 +232,16 @@ func (r *round) topics() {
 				ts.infoLabels, ts.infoPolicy = d.topicInfo.labels(&c.sb, cl, name, meta.policy), meta.policy
 			}
 			b.Add(ts.infoLabels, 1)
+		}
+		if ps, ok := r.snap.producersOf(name); ok {
+			if ts.producersLabels.IsEmpty() {
+				ts.producersLabels = d.topicProducers.labels(&c.sb, cl, name)
+				ts.producerLastLabels = d.topicProducerLast.labels(&c.sb, cl, name)
+			}
+			b.Add(ts.producersLabels, float64(ps.active))
+			if ps.last >= 0 {
+				b.Add(ts.producerLastLabels, float64(ps.last)/1000)
+			}
 		}
 		for i := range ts.parts {
 			ps := &ts.parts[i]

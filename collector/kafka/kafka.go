@@ -62,6 +62,9 @@ type Collector struct {
 	readyOnce   sync.Once
 	refreshSoon chan struct{}
 	topicIDs    atomic.Value // map[[16]byte]string
+	// producersUnsupported is set, by the slow path, once it has logged
+	// that no broker supports DescribeProducers.
+	producersUnsupported bool
 
 	// History anchors: requested by the fast path, fetched by the slow
 	// path, merged by the fast path.
@@ -213,6 +216,10 @@ func (c *Collector) Collect(ctx context.Context, b *collector.Batch) error {
 
 	for _, f := range c.d.all() {
 		b.Describe(f.Name(), f.Metadata())
+	}
+	if snap.producers != nil {
+		b.Describe(c.d.topicProducers.Name(), c.d.topicProducers.Metadata())
+		b.Describe(c.d.topicProducerLast.Name(), c.d.topicProducerLast.Metadata())
 	}
 	r := &round{c: c, b: b, snap: snap, now: nowMs, expiry: time.Duration(c.cfg.LagExpiry).Milliseconds()}
 	r.errs.Max = maxRoundErrors

@@ -19,6 +19,7 @@ type descs struct {
 	groupLagSeconds, groupLostOffsets, groupUncommitted                        family
 	groupMembers, groupState, groupStatus, partitionStatus, groupAssignment    family
 	probeAvailability, probeSent, probeReceived, probeFailed, metadataAge      family
+	topicProducers, topicProducerLast                                          family
 	probeProduceLatency, probeE2ELatency                                       histogramDesc
 }
 
@@ -130,6 +131,8 @@ func newDescs() *descs {
 		topicPartitions:    d("kafka_topic_partitions", "Number of partitions of the topic.", gauge, "cluster", "topic"),
 		topicCurrentOffset: d("kafka_topic_partition_current_offset", "Latest (end) offset of the topic partition: the offset the next record will get.", gauge, "cluster", "topic", "partition"),
 		topicOldestOffset:  d("kafka_topic_partition_oldest_offset", "Oldest (log start) offset of the topic partition, refreshed every metadata_interval.", gauge, "cluster", "topic", "partition"),
+		topicProducers:     d("kafka_topic_producers", "Distinct producers (producer ids) whose last write to any partition of the topic is within the last 5 minutes, as the partition leaders list them (DescribeProducers, Kafka 2.8 or later; idempotent and transactional producers only, which every Kafka 3.0+ client is by default). Refreshed every metadata_interval; only with producers: true.", gauge, "cluster", "topic"),
+		topicProducerLast:  d("kafka_topic_producer_last_append_timestamp_seconds", "Newest last-write timestamp of any producer the partition leaders still remember for the topic (a day by default, producer.id.expiration.ms), in Unix seconds: the record timestamp of the producer's last batch. Refreshed every metadata_interval; only with producers: true.", gauge, "cluster", "topic"),
 		topicInfo:          d("kafka_topic_info", "Topic configuration that changes how its lag reads, as labels; the value is always 1. With cleanup_policy compact, offset lag counts compacted-away records too.", gauge, "cluster", "topic", "cleanup_policy"),
 
 		groupCurrentOffset:    d("kafka_consumergroup_current_offset", "Committed offset of the consumer group on the partition: the next offset it will read.", gauge, "cluster", "consumergroup", "topic", "partition"),

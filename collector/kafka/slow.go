@@ -40,6 +40,10 @@ type snapshot struct {
 	endsReq *kmsg.ListOffsetsRequest
 	// offsetsReq fetches the committed offsets of every group of groupNames.
 	offsetsReq *kmsg.OffsetFetchRequest
+	// producers holds the producer figures of each topic, nil when they
+	// are not collected (Config.Producers off, or no broker supports
+	// DescribeProducers).
+	producers map[string]producerStats
 	// err says what this refresh could not learn; the rest is usable.
 	err error
 	// fatal is set when nothing at all could be learned and there was no
@@ -140,24 +144,29 @@ func (g *groupMeta) liveOnTopic(t string) bool {
 func (c *Collector) refresh(ctx context.Context, prev *snapshot) *snapshot {
 	s := &snapshot{at: c.now()}
 	var (
-		wg                 sync.WaitGroup
-		topicErr, groupErr error
+		wg                              sync.WaitGroup
+		topicErr, groupErr, producerErr error
 	)
-	wg.Go(func() { topicErr = c.refreshTopics(ctx, s, prev) })
+	wg.Go(func() {
+		topicErr = c.refreshTopics(ctx, s, prev)
+		if s.topics == nil {
+			s.fatal = true
+			s.topics = map[string]*topicMeta{}
+		}
+		for name := range s.topics {
+			s.topicNames = append(s.topicNames, name)
+		}
+		slices.Sort(s.topicNames)
+		if c.cfg.Producers && !s.fatal {
+			producerErr = c.refreshProducers(ctx, s, prev)
+		}
+	})
 	wg.Go(func() { groupErr = c.refreshGroups(ctx, s, prev) })
 	wg.Wait()
-	s.err = errors.Join(topicErr, groupErr)
-	if s.topics == nil {
-		s.fatal = true
-		s.topics = map[string]*topicMeta{}
-	}
+	s.err = errors.Join(topicErr, groupErr, producerErr)
 	if s.groups == nil {
 		s.groups = map[string]*groupMeta{}
 	}
-	for name := range s.topics {
-		s.topicNames = append(s.topicNames, name)
-	}
-	slices.Sort(s.topicNames)
 	for name, g := range s.groups {
 		if g.typ != groupTypeShare { // share groups keep no consumer offsets
 			s.groupNames = append(s.groupNames, name)

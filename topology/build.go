@@ -113,6 +113,7 @@ func (b *Builder) Build(ctx context.Context, at time.Time, module string) (*Grap
 	}
 	w.declare(b.opts.Modules())
 	w.inferModules()
+	w.observeProducers()
 	figResults := make([][]Sample, len(figs))
 	for i := range figs {
 		figResults[i] = result(len(obs) + i)
@@ -166,6 +167,27 @@ func observers() []observer {
 			observe: func(w *world, s Sample) {
 				l := s.Labels
 				w.observeNode(KindTopic, l.Get("cluster"), l.Get("topic"))
+			},
+		},
+		{
+			// The Kafka collector's producer count (producers: true)
+			// and when it was written: a topic with active producers
+			// gets an observed producer edge (see observeProducers).
+			name: "kafka_producers",
+			expr: `max by (cluster, topic) (kafka_topic_producers)`,
+			observe: func(w *world, s Sample) {
+				l := s.Labels
+				t := w.observeNode(KindTopic, l.Get("cluster"), l.Get("topic"))
+				w.producers[t.ID] = producerObservation{count: s.Value, seen: w.producers[t.ID].seen}
+			},
+		},
+		{
+			name: "kafka_producers_seen",
+			expr: `max by (cluster, topic) (timestamp(kafka_topic_producers))`,
+			observe: func(w *world, s Sample) {
+				l := s.Labels
+				t := w.observeNode(KindTopic, l.Get("cluster"), l.Get("topic"))
+				w.producers[t.ID] = producerObservation{count: w.producers[t.ID].count, seen: seenAt(s.Value)}
 			},
 		},
 		{

@@ -21,6 +21,14 @@
 //
 //   - Kafka topics (kafka_topic_partitions), and groups linked to the
 //     topics they read by committed offsets and live assignments.
+//   - Producers, from kafka_topic_producers (a Kafka collector with
+//     producers: true counts the producer ids that wrote to a topic in
+//     the last 5 minutes; the protocol does not name the clients). A
+//     topic with active producers confirms the edges from the producers
+//     a module declares for it; with none declared, one observed node
+//     "producer:<cluster>/<topic>", named "3 producers", stands for them
+//     (see observeProducers). Without the series, producers are declared
+//     only.
 //   - Stream jobs, "job:<system>/<job name>", from
 //     pipewatch_stream_job_topic_info: Flink sources, Storm spouts and
 //     Kafka Connect connectors name the topics they read or write, which
@@ -61,7 +69,9 @@
 // slower than their interval, Logstash bulk rejects, the Elasticsearch
 // write path (thread-pool rejects, red cluster) of "es:" sinks, and firing
 // alerts. Besides health, nodes and edges carry their figures as Stats:
-// topics in_rate and out_rate (produced and consumed, summed over groups),
+// topics in_rate and out_rate (produced and consumed, summed over groups)
+// and producers (active producers, with a Kafka collector's producers:
+// true; also on producer edges and observed producer nodes),
 // hops lag, lag_seconds, rate and eta_seconds, sinks in_rate (documents
 // indexed into the family) and es_write_rejects, jobs the figures of their
 // rules.

@@ -69,6 +69,7 @@ func figures() []figure {
 	return []figure{
 		{stat: "in_rate", expr: `sum by (cluster, topic) (rate(kafka_topic_partition_current_offset[1m]))`, target: topicOf},
 		{stat: "partitions", expr: `max by (cluster, topic) (kafka_topic_partitions)`, target: topicOf},
+		{stat: "producers", expr: `max by (cluster, topic) (kafka_topic_producers)`, target: topicOf},
 		{stat: "lag", expr: `sum by (cluster, consumergroup, topic) (kafka_consumergroup_lag_sum)`, target: consumeEdgeOf},
 		{stat: "lag_before", expr: `sum by (cluster, consumergroup, topic) (kafka_consumergroup_lag_sum offset 2m)`, target: consumeEdgeOf},
 		{stat: "lag_seconds", expr: `max by (cluster, consumergroup, topic) (kafka_consumergroup_lag_seconds)`, target: consumeEdgeOf},

@@ -23,6 +23,9 @@ type world struct {
 	// esClusters holds the figures of each Elasticsearch cluster (by its
 	// cluster label) that sinks take their health from.
 	esClusters map[string]map[string]float64
+	// producers holds, by topic node ID, the Kafka collector's count of
+	// the topic's active producers and when it was written.
+	producers map[string]producerObservation
 }
 
 func newWorld() *world {
@@ -33,6 +36,7 @@ func newWorld() *world {
 		modules:    map[string]*ModuleSummary{},
 		aliases:    map[string]string{},
 		esClusters: map[string]map[string]float64{},
+		producers:  map[string]producerObservation{},
 	}
 }
 

@@ -320,6 +320,7 @@ type housekeeper struct {
 	// lean selects the lean reader (leanManager) for non-root cgroups.
 	lean     bool
 	reader   fileReader
+	lister   lister
 	devices  deviceNames
 	interval time.Duration
 	names    *namer
@@ -498,15 +499,15 @@ func (d *deviceNames) DeviceName(major, minor uint64) (string, bool) {
 // discover lists the hierarchy, starts tracking new cgroups, forgets
 // removed ones, refreshes every spec and names new runtime containers.
 func (h *housekeeper) discover(ctx context.Context) error {
-	refs, err := common.ListContainers("/", h.tree.mounts, container.ListRecursive)
+	found, err := h.lister.list(h.tree.mounts)
 	if err != nil {
 		return fmt.Errorf("list cgroups: %w", err)
 	}
-	names := make([]string, 0, len(refs)+1)
+	names := make([]string, 0, len(found)+1)
 	names = append(names, "/")
-	for _, r := range refs {
-		if h.wanted(r.Name) {
-			names = append(names, r.Name)
+	for name := range found {
+		if h.wanted(name) {
+			names = append(names, name)
 		}
 	}
 	slices.Sort(names)
@@ -602,7 +603,8 @@ func (h *housekeeper) newCgroup(name string) (*cgroup, error) {
 	return cg, nil
 }
 
-// readSpec reads the limits of a cgroup with cAdvisor's spec reader; the
+// readSpec reads the limits of a cgroup with cAdvisor's spec reader (or
+// its lean equivalent, leanSpec, for the cgroups the lean reader reads); the
 // root cgroup gets the machine's memory and swap as limits and the host's
 // network devices, as in cAdvisor's raw handler.
 func (h *housekeeper) readSpec(cg *cgroup) error {
@@ -610,9 +612,14 @@ func (h *housekeeper) readSpec(cg *cgroup) error {
 		cg.lean.refresh()
 	}
 	isRoot := cg.ref.Name == "/"
-	spec, err := common.GetSpec(cg.paths, h.host, false, isRoot)
-	if err != nil {
-		return err
+	var spec info.ContainerSpec
+	if cg.lean != nil {
+		spec = leanSpec(&h.reader, cg.paths, h.tree.v2, h.host.machine)
+	} else {
+		var err error
+		if spec, err = common.GetSpec(cg.paths, h.host, false, isRoot); err != nil {
+			return err
+		}
 	}
 	if isRoot {
 		mi := h.host.machine

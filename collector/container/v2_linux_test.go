@@ -95,6 +95,7 @@ func checkV2(t *testing.T) {
 	t.Run("lean reader matches cAdvisor's", func(t *testing.T) {
 		assertSameSeries(t, cfg())
 	})
+	t.Run("lean spec matches cAdvisor's", checkSpecV2)
 	t.Run("emitter matches cAdvisor's collector", func(t *testing.T) {
 		synctest.Test(t, func(t *testing.T) {
 			cfg := cfg()

@@ -23,7 +23,10 @@
 // topology may connect them all to all.
 //
 // Producers write small JSON values ({"ts":<unix ms>,"seq":...,...}) whose
-// record timestamp is the produce time. Each module's rate follows a
+// record timestamp is the produce time. They are idempotent (kgo's
+// default), and the cluster answers DescribeProducers for them as Kafka 2.8
+// and later do ([TrackProducers]; kfake alone lists only producers inside
+// a transaction), so pipewatch observes which topics are being written. Each module's rate follows a
 // compressed day: a sinusoid plus a second harmonic with a period of
 // [Options.DayLength] (one hour by default, starting at the daily mean and
 // rising), times slowly wandering multiplicative noise. The whole catalog

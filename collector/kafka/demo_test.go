@@ -18,7 +18,8 @@ import (
 // TestDemoStallCycle watches the embedded demo platform, as `--demo` does,
 // with a 30 s stall cycle: the stalling group must go STALL (or STOP) and
 // back to OK, member-less job groups must show lag without members, and the
-// probe must see the cluster available. The demo runs in real time (its
+// probe must see the cluster available, and every topic must show its
+// (idempotent) producers. The demo runs in real time (its
 // clients use the real clock and network), so the test polls once a second,
 // bounded by a deadline.
 func TestDemoStallCycle(t *testing.T) {
@@ -65,15 +66,15 @@ func TestDemoStallCycle(t *testing.T) {
 		done
 	)
 	phase := wantOK
-	var jobSeen, probeSeen bool
+	var jobSeen, probeSeen, producersSeen bool
 	var history []string
 	tick := time.NewTicker(time.Second)
 	defer tick.Stop()
-	for phase != done || !jobSeen || !probeSeen {
+	for phase != done || !jobSeen || !probeSeen || !producersSeen {
 		select {
 		case <-ctx.Done():
-			t.Fatalf("gave up: phase %d, job group seen %v, probe seen %v; statuses of %s: %s",
-				phase, jobSeen, probeSeen, stalling, strings.Join(history, " "))
+			t.Fatalf("gave up: phase %d, job group seen %v, probe seen %v, producers seen %v; statuses of %s: %s",
+				phase, jobSeen, probeSeen, producersSeen, stalling, strings.Join(history, " "))
 		case <-tick.C:
 		}
 		b := collector.NewBatch()
@@ -86,6 +87,7 @@ func TestDemoStallCycle(t *testing.T) {
 		}
 		status, members := "", -1.0
 		var jobLag, jobMembers, availability = -1.0, -1.0, -1.0
+		producing, idle := 0, 0
 		b.Each(func(l labels.Labels, _ int64, v float64) {
 			g := l.Get("consumergroup")
 			switch l.Get("__name__") {
@@ -106,6 +108,12 @@ func TestDemoStallCycle(t *testing.T) {
 				}
 			case "kafka_probe_availability":
 				availability = v
+			case "kafka_topic_producers":
+				if v >= 1 {
+					producing++
+				} else {
+					idle++
+				}
 			}
 		})
 		history = append(history, status)
@@ -114,6 +122,9 @@ func TestDemoStallCycle(t *testing.T) {
 		}
 		if availability == 1 {
 			probeSeen = true
+		}
+		if producing > 0 && idle == 0 {
+			producersSeen = true
 		}
 		switch {
 		case phase == wantOK && status == "OK" && members == 1:

@@ -229,7 +229,7 @@ func (s *firingState) run(ctx context.Context) {
 // retries).
 func (s *firingState) flush() {
 	s.mu.Lock()
-	f := firingFile{Version: firingFileVersion}
+	f := firingFile{Version: firingFileVersion, Alerts: []savedAlert{}}
 	keys := make([]string, 0, len(s.byGroup))
 	for k := range s.byGroup {
 		keys = append(keys, k)

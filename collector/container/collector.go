@@ -36,6 +36,9 @@ type snapshot struct {
 	// containers are the cgroups read, sorted by name.
 	containers []entry
 	version    info.VersionInfo
+	// machine is the machine description taken at start, for the
+	// machine families; nil exports none.
+	machine *info.MachineInfo
 	// err is what went wrong for some cgroups (the round is partial).
 	err error
 	// fatal is set when the round could not read the hierarchy at all.

@@ -12,6 +12,11 @@
 // cgroup's path below the hierarchy root ("/", "/system.slice/x.service"),
 // like cAdvisor's raw containers; the Manager adds job and instance.
 //
+// Besides the container families, every collection exports cAdvisor's
+// machine families (machine_cpu_cores, machine_memory_bytes, ...,
+// machine_scrape_error) from the machine description read once at start,
+// as cAdvisor's machine collector does without its cpu_topology kind.
+//
 // # How statistics are read
 //
 // The statistics come from cAdvisor's library (github.com/google/cadvisor/lib):

@@ -160,9 +160,44 @@ var (
 	famPressureIOSome   = counter("container_pressure_io_waiting_seconds_total", "Total time duration tasks in the container have waited due to IO congestion.")
 )
 
+// The machine families of cAdvisor's machine collector
+// (lib/metrics/prometheus_machine.go) with the metric kinds supported here
+// (the CPU topology families need cAdvisor's cpu_topology kind), from the
+// machine description read at start. Every series but machine_scrape_error
+// carries the machine's identity.
+var (
+	famMachineScrapeError   = gauge("machine_scrape_error", "1 if there was an error while getting machine metrics, 0 otherwise.")
+	famMachinePhysicalCores = gauge("machine_cpu_physical_cores", "Number of physical CPU cores.", machineLabels...)
+	famMachineCores         = gauge("machine_cpu_cores", "Number of logical CPU cores.", machineLabels...)
+	famMachineSockets       = gauge("machine_cpu_sockets", "Number of CPU sockets.", machineLabels...)
+	famMachineBooks         = gauge("machine_cpu_books", "Number of CPU books.", machineLabels...)
+	famMachineDrawers       = gauge("machine_cpu_drawers", "Number of CPU drawers.", machineLabels...)
+	famMachineMemory        = gauge("machine_memory_bytes", "Amount of memory installed on the machine.", machineLabels...)
+	famMachineSwap          = gauge("machine_swap_bytes", "Amount of swap memory available on the machine.", machineLabels...)
+	famMachineDimmCount     = gauge("machine_dimm_count", "Number of RAM DIMM (all types memory modules) value labeled by dimm type.", append(machineLabels, "type")...)
+	famMachineDimmCapacity  = gauge("machine_dimm_capacity_bytes", "Total RAM DIMM capacity (all types memory modules) value labeled by dimm type.", append(machineLabels, "type")...)
+	famMachineNVMCapacity   = gauge("machine_nvm_capacity", "NVM capacity value labeled by NVM mode (memory mode or app direct mode).", append(machineLabels, "mode")...)
+	famMachineNVMPower      = gauge("machine_nvm_avg_power_budget_watts", "NVM power budget.", machineLabels...)
+)
+
+// machineLabels are the label names of the machine's identity.
+var machineLabels = []string{"machine_id", "system_uuid", "boot_id"}
+
 // allFamilies lists every family this package can export.
 func allFamilies() []*family {
 	return []*family{
+		famMachineScrapeError,
+		famMachinePhysicalCores,
+		famMachineCores,
+		famMachineSockets,
+		famMachineBooks,
+		famMachineDrawers,
+		famMachineMemory,
+		famMachineSwap,
+		famMachineDimmCount,
+		famMachineDimmCapacity,
+		famMachineNVMCapacity,
+		famMachineNVMPower,
 		famVersionInfo,
 		famScrapeError,
 		famLastSeen,
@@ -243,6 +278,32 @@ func allFamilies() []*family {
 	}
 }
 
+// machine adds the machine families. cAdvisor stamps them with the time
+// the description was taken, which it refreshes every few minutes; the
+// description here is taken once at start, so they carry the collection
+// time instead (a start-time stamp would soon be too old to store).
+func (e *emitter) machine(m *info.MachineInfo) {
+	e.add(famMachineScrapeError, 0)
+	id := []string{m.MachineID, m.SystemUUID, m.BootID}
+	add := func(f *family, v float64, extra ...string) {
+		e.add(f, v, append(id[:3:3], extra...)...)
+	}
+	add(famMachinePhysicalCores, float64(m.NumPhysicalCores))
+	add(famMachineCores, float64(m.NumCores))
+	add(famMachineSockets, float64(m.NumSockets))
+	add(famMachineBooks, float64(m.NumBooks))
+	add(famMachineDrawers, float64(m.NumDrawers))
+	add(famMachineMemory, float64(m.MemoryCapacity))
+	add(famMachineSwap, float64(m.SwapCapacity))
+	for _, typ := range slices.Sorted(maps.Keys(m.MemoryByType)) {
+		add(famMachineDimmCount, float64(m.MemoryByType[typ].DimmCount), typ)
+		add(famMachineDimmCapacity, float64(m.MemoryByType[typ].Capacity), typ)
+	}
+	add(famMachineNVMCapacity, float64(m.NVMInfo.MemoryModeCapacity), "memory_mode")
+	add(famMachineNVMCapacity, float64(m.NVMInfo.AppDirectModeCapacity), "app_direct_mode")
+	add(famMachineNVMPower, float64(m.NVMInfo.AvgPowerBudget))
+}
+
 // maxMemorySize is the limit above which cAdvisor reports a memory limit as
 // 0 (unlimited); the kernel rounds "no limit" to just below 2^63.
 const maxMemorySize = uint64(1 << 62)
@@ -310,6 +371,9 @@ func (e *emitter) emit(b *collector.Batch, s *snapshot, now time.Time) {
 	v := s.version
 	e.add(famVersionInfo, 1, v.KernelVersion, v.ContainerOsVersion, v.DockerVersion, v.CadvisorVersion, v.CadvisorRevision)
 	e.add(famScrapeError, 0)
+	if s.machine != nil {
+		e.machine(s.machine)
+	}
 	nowMs := now.UnixMilli()
 	for _, c := range s.containers {
 		e.setContainer(c.info)

@@ -31,19 +31,21 @@ import (
 type infoProvider struct {
 	containers map[string]*info.ContainerInfo
 	version    info.VersionInfo
+	machine    *info.MachineInfo
 }
 
 func (p *infoProvider) GetRequestedContainersInfo(string, info.RequestOptions) (map[string]*info.ContainerInfo, error) {
 	return p.containers, nil
 }
 func (p *infoProvider) GetVersionInfo() (*info.VersionInfo, error) { return &p.version, nil }
-func (p *infoProvider) GetMachineInfo() (*info.MachineInfo, error) { return &info.MachineInfo{}, nil }
+func (p *infoProvider) GetMachineInfo() (*info.MachineInfo, error) { return p.machine, nil }
 
-// cadvisorRender runs cAdvisor's collector over the snapshot and renders
-// its output like render does ours.
+// cadvisorRender runs cAdvisor's collector (and its machine collector,
+// when the snapshot has a machine description) over the snapshot and
+// renders its output like render does ours.
 func cadvisorRender(t *testing.T, s *snapshot, kinds kindSet, now time.Time) string {
 	t.Helper()
-	p := &infoProvider{containers: map[string]*info.ContainerInfo{}, version: s.version}
+	p := &infoProvider{containers: map[string]*info.ContainerInfo{}, version: s.version, machine: s.machine}
 	for _, c := range s.containers {
 		ci := *c.info
 		ci.Stats = nil
@@ -54,6 +56,14 @@ func cadvisorRender(t *testing.T, s *snapshot, kinds kindSet, now time.Time) str
 	}
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(cadvisormetrics.NewPrometheusCollector(p, nil, metricSet(kinds), clocktesting.NewFakeClock(now), info.RequestOptions{}))
+	if s.machine != nil {
+		// cAdvisor stamps these with the description's time; ours carry
+		// the collection time (see emitter.machine).
+		m := *s.machine
+		m.Timestamp = time.Time{}
+		p.machine = &m
+		reg.MustRegister(cadvisormetrics.NewPrometheusMachineCollector(p, metricSet(kinds)))
+	}
 	mfs, err := reg.Gather()
 	if err != nil {
 		t.Fatal(err)

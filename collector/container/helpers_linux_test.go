@@ -29,9 +29,20 @@ var update = flag.Bool("update", false, "rewrite the golden files in testdata")
 func testHost() *hostInfo {
 	return &hostInfo{
 		machine: &info.MachineInfo{
-			NumCores:       2,
-			MemoryCapacity: 8 << 30,
-			SwapCapacity:   1 << 30,
+			Timestamp:        time.Date(2026, 11, 22, 7, 0, 0, 0, time.UTC),
+			MachineID:        "machine-id-test",
+			SystemUUID:       "system-uuid-test",
+			BootID:           "boot-id-test",
+			NumCores:         2,
+			NumPhysicalCores: 1,
+			NumSockets:       1,
+			MemoryCapacity:   8 << 30,
+			SwapCapacity:     1 << 30,
+			MemoryByType: map[string]*info.MemoryInfo{
+				"Unbuffered-DDR4":  {Capacity: 4 << 30, DimmCount: 1},
+				"Non-volatile-RAM": {Capacity: 4 << 30, DimmCount: 1},
+			},
+			NVMInfo: info.NVMInfo{MemoryModeCapacity: 1 << 30, AppDirectModeCapacity: 2 << 30, AvgPowerBudget: 15},
 			DiskMap: map[string]info.DiskInfo{
 				"253:0":  {Name: "vda", Major: 253, Minor: 0},
 				"253:16": {Name: "vdb", Major: 253, Minor: 16},

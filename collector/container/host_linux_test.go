@@ -7,9 +7,12 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/prometheus/common/model"
 	"github.com/prometheus/prometheus/model/labels"
+
+	"github.com/pipewatch/pipewatch/collector"
 )
 
 // TestCollectHostCgroups collects this machine's real cgroups with the
@@ -115,10 +118,33 @@ func TestCollectHostCgroups(t *testing.T) {
 		}
 	}
 	for name := range ours {
-		if theirs[name] == nil && !strings.HasPrefix(name, "container_fs_") && !strings.HasPrefix(name, "container_blkio_") {
+		// The machine families come from cAdvisor's machine collector,
+		// which the fixture's run did not register; they are compared
+		// with it below.
+		if theirs[name] == nil && !strings.HasPrefix(name, "container_fs_") && !strings.HasPrefix(name, "container_blkio_") && !strings.HasPrefix(name, "machine_") {
 			// Block IO families appear only for cgroups with block IO
 			// statistics, which the fixture's run had none of.
 			t.Errorf("family %s not in cAdvisor's output", name)
 		}
+	}
+
+	// The machine families of the real machine description, as cAdvisor's
+	// machine collector exports them.
+	for _, name := range []string{"machine_cpu_cores", "machine_memory_bytes"} {
+		if ours[name] == nil {
+			t.Errorf("family %s missing", name)
+		}
+	}
+	s := c.latest.Load()
+	if s.machine == nil || s.machine.NumCores <= 0 || s.machine.MemoryCapacity == 0 {
+		t.Fatalf("machine description %+v", s.machine)
+	}
+	m := &snapshot{version: s.version, machine: s.machine}
+	now := time.Now()
+	e := emitter{kinds: c.kinds}
+	mb := collector.NewBatch()
+	e.emit(mb, m, now)
+	if got, want := render(mb), cadvisorRender(t, m, c.kinds, now); got != want {
+		t.Errorf("machine families\n%s\ncAdvisor's machine collector\n%s", got, want)
 	}
 }

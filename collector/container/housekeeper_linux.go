@@ -378,7 +378,7 @@ func (h *housekeeper) readAll(ctx context.Context) *snapshot {
 			return &snapshot{at: time.Now(), version: h.host.version, fatal: h.discErr}
 		}
 	}
-	s := &snapshot{version: h.host.version, containers: make([]entry, 0, len(h.order))}
+	s := &snapshot{version: h.host.version, machine: h.host.machine, containers: make([]entry, 0, len(h.order))}
 	var failed []error
 	nFailed := 0
 	kept := h.order[:0]

@@ -53,10 +53,7 @@ var upstreamNotProduced = map[string]string{
 // reported for a collector change, listed so that this test fails only for
 // a new gap. Remove an entry once its collector produces the name (the
 // test says so).
-var upstreamOmissions = map[string]string{
-	"machine_cpu_cores": "cAdvisor's machine families (machine_*, from the MachineInfo that collector/container " +
-		"already reads at start) are not exported",
-}
+var upstreamOmissions = map[string]string{}
 
 // TestUpstreamDashboardNames checks that the metric names of widely used
 // upstream dashboards (testdata/upstream_dashboards.txt) are families the

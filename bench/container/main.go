@@ -70,7 +70,7 @@ func run() int {
 	flag.IntVar(&o.leaves, "leaves", 2600, "leaf cgroups in the synthetic tree")
 	flag.IntVar(&o.rounds, "rounds", 5, "rounds to measure")
 	flag.DurationVar(&o.interval, "interval", time.Second, "housekeeping and collect interval (the cost per round does not depend on it)")
-	flag.StringVar(&o.metrics, "metrics", "default", `metric kinds: "default" (cpu, memory, diskIO, network: the lean reader) or "all" (every kind: cAdvisor's full reader)`)
+	flag.StringVar(&o.metrics, "metrics", "default", `metric kinds: "default" (cpu, memory, diskIO, network, disk: the lean reader) or "all" (every kind: cAdvisor's full reader)`)
 	flag.BoolVar(&o.cfq, "cfq", false, "cgroup v1: write the eight block IO files of the CFQ scheduler (kernels before 5.0) instead of BFQ's two")
 	flag.BoolVar(&o.manager, "manager", false, "run the collector Manager end to end into a discarding appender")
 	flag.IntVar(&o.discoveryEvery, "discovery-every", 0, "discover every N rounds (0: the default ratio, discovery_interval / 5s)")
@@ -144,7 +144,7 @@ func bench(o options) error {
 	}
 	cfg.DiscoveryInterval = model.Duration(time.Duration(o.discoveryEvery)*o.interval - o.interval/10)
 	if o.metrics == "all" {
-		cfg.Metrics = []string{"cpu", "percpu", "memory", "diskIO", "network", "process", "pressure"}
+		cfg.Metrics = []string{"cpu", "percpu", "memory", "diskIO", "network", "process", "pressure", "disk"}
 	}
 	fmt.Printf("metrics %v, housekeeping every %s, discovery (listing, limits, names) every %d rounds\n", cfg.Metrics, o.interval, o.discoveryEvery)
 	if o.manager {

@@ -45,11 +45,18 @@ const (
 	// MetricsPressure is pressure stall time (PSI, cgroup v2 only):
 	// container_pressure_*_seconds_total.
 	MetricsPressure = "pressure"
+	// MetricsDisk is file system usage, which cAdvisor's raw handler
+	// reports for the root cgroup only: the usage, size and inodes of the
+	// host's block-device file systems (container_fs_usage_bytes,
+	// container_fs_limit_bytes, container_fs_inodes_free,
+	// container_fs_inodes_total, by device), and with MetricsDiskIO their
+	// devices' /proc/diskstats counters in the container_fs_* IO families.
+	MetricsDisk = "disk"
 )
 
 // supportedMetrics lists the metric kinds Config.Metrics accepts, in the
 // order they are documented.
-var supportedMetrics = []string{MetricsCPU, MetricsPerCPU, MetricsMemory, MetricsDiskIO, MetricsNetwork, MetricsProcess, MetricsPressure}
+var supportedMetrics = []string{MetricsCPU, MetricsPerCPU, MetricsMemory, MetricsDiskIO, MetricsNetwork, MetricsProcess, MetricsPressure, MetricsDisk}
 
 // DefaultConfig is the configuration of the containers section before the
 // keys given in the file are applied. CollectInterval and CollectTimeout are
@@ -57,7 +64,7 @@ var supportedMetrics = []string{MetricsCPU, MetricsPerCPU, MetricsMemory, Metric
 // values; HousekeepingInterval is zero so that it follows CollectInterval.
 var DefaultConfig = Config{
 	DiscoveryInterval:    model.Duration(time.Minute),
-	Metrics:              []string{MetricsCPU, MetricsMemory, MetricsDiskIO, MetricsNetwork},
+	Metrics:              []string{MetricsCPU, MetricsMemory, MetricsDiskIO, MetricsNetwork, MetricsDisk},
 	CgroupPrefixes:       []string{""},
 	MaxContainers:        5000,
 	HostRootfs:           "/",
@@ -115,7 +122,7 @@ type Config struct {
 	// process statistics are read from <host_rootfs>/proc.
 	HostRootfs string `yaml:"host_rootfs,omitempty"`
 	// Metrics are the metric kinds to read and export: cpu, percpu, memory,
-	// diskIO, network, process, pressure (cAdvisor's names).
+	// diskIO, network, process, pressure, disk (cAdvisor's names).
 	Metrics []string `yaml:"metrics,omitempty"`
 	// CgroupPrefixes limits the cgroups collected to those whose name (path
 	// below the hierarchy root, such as "/system.slice/x.service") starts

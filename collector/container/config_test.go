@@ -80,7 +80,7 @@ func TestConfigDefaults(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !slices.Equal(c.Metrics, []string{"cpu", "memory", "diskIO", "network"}) || !slices.Equal(c.CgroupPrefixes, []string{""}) ||
+	if !slices.Equal(c.Metrics, []string{"cpu", "memory", "diskIO", "network", "disk"}) || !slices.Equal(c.CgroupPrefixes, []string{""}) ||
 		c.MaxContainers != 5000 || c.HostRootfs != "/" || !c.StoreContainerLabels || c.DockerOnly ||
 		c.DockerSocket != "/var/run/docker.sock" || c.ContainerdNamespace != "k8s.io" {
 		t.Errorf("defaults = %+v", c)

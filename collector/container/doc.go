@@ -1,5 +1,6 @@
 // Package container collects per-cgroup (per-container) CPU, memory, block
-// IO, network, process and pressure metrics with cAdvisor's metric names,
+// IO, network, process and pressure metrics, and for the root cgroup the
+// usage of the host's block-device file systems, with cAdvisor's metric names,
 // label names, help texts and types, so that dashboards built for cAdvisor
 // work unchanged.
 //

@@ -25,6 +25,7 @@ const (
 	kindNetwork
 	kindProcess
 	kindPressure
+	kindDisk
 )
 
 // kindBits maps Config.Metrics names to kinds.
@@ -36,6 +37,7 @@ var kindBits = map[string]kindSet{
 	MetricsNetwork:  kindNetwork,
 	MetricsProcess:  kindProcess,
 	MetricsPressure: kindPressure,
+	MetricsDisk:     kindDisk,
 }
 
 func parseKinds(names []string) kindSet {
@@ -137,6 +139,11 @@ var (
 	famFsIOCostWait     = counter("container_fs_io_cost_wait_seconds_total", "Cumulative IOCost wait in seconds", "device")
 	famFsIOCostIndebt   = counter("container_fs_io_cost_indebt_seconds_total", "Cumulative IOCost debt in seconds", "device")
 	famFsIOCostIndelay  = counter("container_fs_io_cost_indelay_seconds_total", "Cumulative IOCost delay in seconds", "device")
+	famFsIOTimeWeighted = counter("container_fs_io_time_weighted_seconds_total", "Cumulative weighted I/O time in seconds", "device")
+	famFsInodesFree     = gauge("container_fs_inodes_free", "Number of available Inodes", "device")
+	famFsInodesTotal    = gauge("container_fs_inodes_total", "Number of Inodes", "device")
+	famFsLimit          = gauge("container_fs_limit_bytes", "Number of bytes that can be consumed by the container on this filesystem.", "device")
+	famFsUsage          = gauge("container_fs_usage_bytes", "Number of bytes that are consumed by the container on this filesystem.", "device")
 	famBlkioDeviceUsage = counter("container_blkio_device_usage_total", "Blkio Device bytes usage", "device", "major", "minor", "operation")
 	famNetRxBytes       = counter("container_network_receive_bytes_total", "Cumulative count of bytes received", "interface")
 	famNetRxPackets     = counter("container_network_receive_packets_total", "Cumulative count of packets received", "interface")
@@ -254,6 +261,11 @@ func allFamilies() []*family {
 		famFsIOCostWait,
 		famFsIOCostIndebt,
 		famFsIOCostIndelay,
+		famFsIOTimeWeighted,
+		famFsInodesFree,
+		famFsInodesTotal,
+		famFsLimit,
+		famFsUsage,
 		famBlkioDeviceUsage,
 		famNetRxBytes,
 		famNetRxPackets,
@@ -553,8 +565,24 @@ func (e *emitter) stats(spec *info.ContainerSpec, s *info.ContainerStats) {
 	if e.kinds.has(kindMemory) && s.Memory != nil {
 		e.memory(s.Memory)
 	}
-	if e.kinds.has(kindDiskIO) && s.DiskIo != nil {
-		e.diskIO(s.DiskIo)
+	if e.kinds.has(kindDisk) {
+		// File system usage, which only the root cgroup has.
+		for i := range s.Filesystem {
+			fs := &s.Filesystem[i]
+			e.add(famFsInodesFree, float64(fs.InodesFree), fs.Device)
+			e.add(famFsInodesTotal, float64(fs.Inodes), fs.Device)
+			e.add(famFsLimit, float64(fs.Limit), fs.Device)
+			e.add(famFsUsage, float64(fs.Usage), fs.Device)
+		}
+	}
+	if e.kinds.has(kindDiskIO) {
+		if s.DiskIo != nil {
+			e.diskIO(s.DiskIo, s.Filesystem)
+		}
+		for i := range s.Filesystem {
+			fs := &s.Filesystem[i]
+			e.add(famFsIOTimeWeighted, float64(fs.WeightedIoTime)/float64(time.Second), fs.Device)
+		}
 	}
 	if e.kinds.has(kindNetwork) && s.Network != nil {
 		e.network(s.Network.Interfaces)
@@ -661,19 +689,40 @@ func asFloat(v uint64) float64 { return float64(v) }
 // diskIO adds the block IO series. cAdvisor also folds in per-filesystem
 // figures, which exist only with its "disk" kind; that kind is not
 // supported, so only the per-device cgroup figures are exported.
-func (e *emitter) diskIO(d *info.DiskIoStats) {
+// diskIO adds the block IO series of d and, as cAdvisor does, the
+// counters of the file systems' devices (fss, the root cgroup's) to the
+// families that have them. cAdvisor divides the millisecond times of
+// /proc/diskstats by 10^9 as if they were nanoseconds; so does this, so
+// that the series are the same.
+//
+// A file system on a whole disk has the device name of the disk's block
+// IO entry; cAdvisor then exports the same series twice (and its registry
+// fails the scrape), this exports the block IO one only.
+func (e *emitter) diskIO(d *info.DiskIoStats, fss []info.FsStats) {
+	pair := func(f *family, stats []info.PerDiskStats, op string, conv func(uint64) float64, v func(*info.FsStats) uint64) {
+		e.perDisk(f, stats, op, conv)
+	next:
+		for i := range fss {
+			for j := range stats {
+				if stats[j].Device == fss[i].Device {
+					continue next
+				}
+			}
+			e.add(f, conv(v(&fss[i])), fss[i].Device)
+		}
+	}
 	e.perDisk(famFsReadsBytes, d.IoServiceBytes, "Read", asFloat)
-	e.perDisk(famFsReads, d.IoServiced, "Read", asFloat)
-	e.perDisk(famFsSectorReads, d.Sectors, "Read", asFloat)
-	e.perDisk(famFsReadsMerged, d.IoMerged, "Read", asFloat)
-	e.perDisk(famFsReadSeconds, d.IoServiceTime, "Read", nsToSeconds)
+	pair(famFsReads, d.IoServiced, "Read", asFloat, func(fs *info.FsStats) uint64 { return fs.ReadsCompleted })
+	pair(famFsSectorReads, d.Sectors, "Read", asFloat, func(fs *info.FsStats) uint64 { return fs.SectorsRead })
+	pair(famFsReadsMerged, d.IoMerged, "Read", asFloat, func(fs *info.FsStats) uint64 { return fs.ReadsMerged })
+	pair(famFsReadSeconds, d.IoServiceTime, "Read", nsToSeconds, func(fs *info.FsStats) uint64 { return fs.ReadTime })
 	e.perDisk(famFsWritesBytes, d.IoServiceBytes, "Write", asFloat)
-	e.perDisk(famFsWrites, d.IoServiced, "Write", asFloat)
-	e.perDisk(famFsSectorWrites, d.Sectors, "Write", asFloat)
-	e.perDisk(famFsWritesMerged, d.IoMerged, "Write", asFloat)
-	e.perDisk(famFsWriteSeconds, d.IoServiceTime, "Write", nsToSeconds)
-	e.perDisk(famFsIOCurrent, d.IoQueued, "Total", asFloat)
-	e.perDisk(famFsIOTime, d.IoServiceTime, "Total", nsToSeconds)
+	pair(famFsWrites, d.IoServiced, "Write", asFloat, func(fs *info.FsStats) uint64 { return fs.WritesCompleted })
+	pair(famFsSectorWrites, d.Sectors, "Write", asFloat, func(fs *info.FsStats) uint64 { return fs.SectorsWritten })
+	pair(famFsWritesMerged, d.IoMerged, "Write", asFloat, func(fs *info.FsStats) uint64 { return fs.WritesMerged })
+	pair(famFsWriteSeconds, d.IoServiceTime, "Write", nsToSeconds, func(fs *info.FsStats) uint64 { return fs.WriteTime })
+	pair(famFsIOCurrent, d.IoQueued, "Total", asFloat, func(fs *info.FsStats) uint64 { return fs.IoInProgress })
+	pair(famFsIOTime, d.IoServiceTime, "Total", nsToSeconds, func(fs *info.FsStats) uint64 { return fs.IoTime })
 	e.perDisk(famFsIOCostUsage, d.IoCostUsage, "Count", usToSeconds)
 	e.perDisk(famFsIOCostWait, d.IoCostWait, "Count", usToSeconds)
 	e.perDisk(famFsIOCostIndebt, d.IoCostIndebt, "Count", usToSeconds)

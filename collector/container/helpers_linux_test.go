@@ -17,6 +17,7 @@ import (
 	info "github.com/google/cadvisor/lib/model"
 	"github.com/prometheus/common/model"
 	"github.com/prometheus/prometheus/model/labels"
+	"golang.org/x/sys/unix"
 
 	"github.com/pipewatch/pipewatch/collector"
 )
@@ -50,7 +51,29 @@ func testHost() *hostInfo {
 			NetworkDevices: []info.NetInfo{{Name: "eth0"}},
 		},
 		version: info.VersionInfo{KernelVersion: "6.18.44-test", ContainerOsVersion: "Test OS", CadvisorVersion: "v0.60.6"},
+		fs:      testFsSource,
 	}
+}
+
+// testFsSource lists the file systems of testdata/fs (/ on /dev/vda1, /tmp
+// on /dev/vdc, /dev on /dev/mapper/vg-root, and mounts that are not
+// reported) with fixed statfs figures.
+var testFsSource = fsSource{
+	mountinfo: "testdata/fs/mountinfo",
+	diskstats: "testdata/fs/diskstats",
+	statfs: func(path string, st *unix.Statfs_t) error {
+		switch path {
+		case "/":
+			*st = unix.Statfs_t{Frsize: 4096, Blocks: 1 << 20, Bfree: 400_000, Bavail: 350_000, Files: 65536, Ffree: 60_000}
+		case "/dev":
+			*st = unix.Statfs_t{Frsize: 512, Blocks: 4096, Bfree: 4096, Bavail: 4000, Files: 100, Ffree: 99}
+		case "/tmp":
+			*st = unix.Statfs_t{Frsize: 1024, Blocks: 1 << 20, Bfree: 1 << 19, Bavail: 1 << 19, Files: 1000, Ffree: 10}
+		default:
+			return unix.ENOENT
+		}
+		return nil
+	},
 }
 
 // testConfig is an enabled configuration with every metric kind, reading

@@ -68,7 +68,12 @@ func newHousekeeper(cfg *Config, c *Collector, host *hostInfo) (*housekeeper, er
 	if err != nil {
 		return nil, err
 	}
+	var fs *fsUsage
+	if c.kinds.has(kindDisk) {
+		fs = &fsUsage{src: host.fs}
+	}
 	return &housekeeper{
+		fs:  fs,
 		cfg: *cfg,
 		reader: fileReader{kept: keptFiles{
 			limit:      keptFilesLimit(),
@@ -93,6 +98,8 @@ func newHousekeeper(cfg *Config, c *Collector, host *hostInfo) (*housekeeper, er
 type hostInfo struct {
 	machine *info.MachineInfo
 	version info.VersionInfo
+	// fs is where the root cgroup's file system usage is read.
+	fs fsSource
 }
 
 // GetMachineInfo returns the machine description taken at start.
@@ -117,6 +124,7 @@ func describeHost(rootfs string) (*hostInfo, error) {
 		return nil, fmt.Errorf("describe machine: %w", err)
 	}
 	return &hostInfo{
+		fs:      hostFsSource,
 		machine: mi,
 		version: info.VersionInfo{
 			KernelVersion:      machine.KernelVersion(),
@@ -138,6 +146,7 @@ func metricSet(k kindSet) container.MetricSet {
 		kindNetwork:  container.NetworkUsageMetrics,
 		kindProcess:  container.ProcessMetrics,
 		kindPressure: container.PressureMetrics,
+		kindDisk:     container.DiskUsageMetrics,
 	} {
 		if k.has(kind) {
 			ms[mk] = struct{}{}
@@ -318,9 +327,12 @@ type housekeeper struct {
 	tree     tree
 	included container.MetricSet
 	// lean selects the lean reader (leanManager) for non-root cgroups.
-	lean     bool
-	reader   fileReader
-	lister   lister
+	lean   bool
+	reader fileReader
+	lister lister
+	// fs reads the root cgroup's file system usage (the disk kind); nil
+	// without it.
+	fs       *fsUsage
 	devices  deviceNames
 	interval time.Duration
 	names    *namer
@@ -461,6 +473,9 @@ func (h *housekeeper) stats(cg *cgroup) (*info.ContainerStats, error) {
 	if err != nil {
 		return nil, err
 	}
+	if h.fs != nil && cg.ref.Name == "/" {
+		st.Filesystem = h.fs.stats(&h.reader)
+	}
 	if d := st.DiskIo; d != nil {
 		common.AssignDeviceNamesToDiskStats(&h.devices, d)
 		// cAdvisor lists devices in map order; a stable order lets the
@@ -540,6 +555,11 @@ func (h *housekeeper) discover(ctx context.Context) error {
 	h.cgroups = current
 	if err := h.names.resolve(ctx, h.cgroups); err != nil {
 		errs = append(errs, err)
+	}
+	if h.fs != nil {
+		if err := h.fs.refresh(&h.reader); err != nil {
+			errs = append(errs, fmt.Errorf("list file systems: %w", err))
+		}
 	}
 	// What the rounds until the next discovery share; earlier rounds keep
 	// the previous one.

@@ -16,7 +16,9 @@ import (
 
 // leanKinds are the metric kinds the lean reader covers. With any other
 // kind enabled, every cgroup is read by the full reader.
-const leanKinds = kindCPU | kindMemory | kindDiskIO | kindNetwork
+// The disk kind concerns the root cgroup only, which cAdvisor's reader
+// reads anyway.
+const leanKinds = kindCPU | kindMemory | kindDiskIO | kindNetwork | kindDisk
 
 // leanManager is the cgroup manager cAdvisor's handler reads statistics
 // through, reading only the files behind the statistics the cpu, memory

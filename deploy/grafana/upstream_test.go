@@ -43,9 +43,6 @@ var upstreamNotProduced = map[string]string{
 	"node_memory_MemFree_bytes":      nodeExporterReason,
 	"node_memory_MemAvailable_bytes": nodeExporterReason,
 	"node_cpu_seconds_total":         nodeExporterReason,
-	"container_fs_usage_bytes": "cAdvisor's \"disk\" metric kind (file system usage: container_fs_usage_bytes, " +
-		"_limit_bytes, _inodes_*), which collector/container does not support; it exports per-device block IO " +
-		"only (see diskIO in collector/container/emit.go)",
 }
 
 // upstreamOmissions are names the upstream lists hold that pipewatch's

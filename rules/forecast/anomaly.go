@@ -40,9 +40,16 @@ type AnomalyOptions struct {
 	// window.
 	Tolerance time.Duration
 	// Window is the evaluated window (end−Window, end]; its median
-	// deviation is scored, so a long Window asks "has the series been off
-	// for a while" (rule C5). Zero scores the last sample alone.
+	// deviation is scored (its mean with WindowMean), so a long Window
+	// asks "has the series been off for a while" (rule C5). Zero scores
+	// the last sample alone.
 	Window time.Duration
+	// WindowMean scores the mean deviation over the evaluated window
+	// instead of the median (rule S6). The median needs more than half
+	// the window off, so a confirmation window of a few samples vetoes a
+	// one- or two-sample excursion; the mean counts it in proportion to
+	// its share of the window. The zero value keeps the median.
+	WindowMean bool
 	// PhaseWindow is the half-width of the neighbourhood of the phase in
 	// each past period whose local spread can widen the scale (rule S3);
 	// zero disables it. 30m suits minute-level data with daily periods.
@@ -167,8 +174,9 @@ type Score struct {
 	End      int64
 	Value    float64
 	Expected float64
-	// Deviation is the median over the evaluated window of observed minus
-	// expected (for a zero Window: Value − Expected).
+	// Deviation is the median (with WindowMean, the mean) over the
+	// evaluated window of observed minus expected (for a zero Window:
+	// Value − Expected).
 	Deviation float64
 	// Scale is the robust standard deviation of the deviations over the
 	// scale window (rules R1–R5, S3).
@@ -266,7 +274,7 @@ func (w *Workspace) Anomaly(ts []int64, vs []float64, opt AnomalyOptions) (Score
 	for i := range mEval {
 		tmp[i] = xs[mScale+i] - rollBase
 	}
-	dev := medianInPlace(tmp[:mEval])
+	dev := windowDeviation(tmp[:mEval], opt.WindowMean)
 
 	// S1–S3: the seasonal baseline, used when it explains the scale window
 	// better than the rolling one (S5).
@@ -312,7 +320,7 @@ func (w *Workspace) Anomaly(ts []int64, vs []float64, opt AnomalyOptions) (Score
 				}
 			}
 			if seasScale < scale {
-				dev = medianInPlace(tmp[:ne])
+				dev = windowDeviation(tmp[:ne], opt.WindowMean)
 				best, expected = SeasonalBaseline, raw[m-1]+offset
 				// S3: noise that depends on the phase (quiet nights,
 				// noisy days) widens the scale where it is larger.
@@ -331,6 +339,20 @@ func (w *Workspace) Anomaly(ts []int64, vs []float64, opt AnomalyOptions) (Score
 	sc.Scale = max(scale, opt.MinScale)
 	sc.Score = ratio(dev, sc.Scale)
 	return sc, nil
+}
+
+// windowDeviation returns rule S6's deviation of an evaluated window from
+// the deviations d of its samples: their median, or their mean when mean
+// is set. It reorders d.
+func windowDeviation(d []float64, mean bool) float64 {
+	if !mean {
+		return medianInPlace(d)
+	}
+	var sum float64
+	for _, x := range d {
+		sum += x
+	}
+	return sum / float64(len(d))
 }
 
 // tailScale returns rule R5's floor for absolute deviations abs: their

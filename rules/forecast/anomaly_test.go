@@ -117,6 +117,44 @@ func TestAnomalyWindowScoresMedianDeviation(t *testing.T) {
 	}
 }
 
+func TestAnomalyWindowMean(t *testing.T) {
+	// The same history and baseline as above (level window t = 8..10 →
+	// 11, scale window t = 0..10); the evaluated window's deviations from
+	// 11 are listed per case. The median needs most of the window off; the
+	// mean counts a one-sample excursion by its share (rule S6).
+	hist := []float64{10, 12, 11, 13, 9, 10, 12, 11, 10, 12, 11}
+	tests := []struct {
+		name    string
+		window  []float64
+		mean    bool
+		wantDev float64
+	}{
+		{"median of spike, flat, flat", []float64{41, 11, 11}, false, 0},
+		{"mean of spike, flat, flat", []float64{41, 11, 11}, true, 10},
+		{"median of off, flat, off", []float64{41, 12, 41}, false, 30},
+		{"mean of off, flat, off", []float64{41, 12, 41}, true, 61.0 / 3},
+		{"mean of a dip and a spike cancels", []float64{1, 21, 11}, true, 0},
+		{"mean of one sample is its deviation", []float64{14}, true, 3},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			vs := append(append([]float64(nil), hist...), tt.window...)
+			opt := AnomalyOptions{Window: time.Duration(len(tt.window)) * time.Minute, WindowMean: tt.mean,
+				LevelWindow: 4 * time.Minute, ScaleWindow: 11 * time.Minute, MinSamples: 4}
+			sc, err := Anomaly(minutes(len(vs)), vs, opt)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if sc.Baseline != RollingBaseline || sc.Expected != 11 || !near(sc.Deviation, tt.wantDev) {
+				t.Errorf("baseline %v expected %v deviation %v, want rolling, 11, %v", sc.Baseline, sc.Expected, sc.Deviation, tt.wantDev)
+			}
+			if want := tt.wantDev / sc.Scale; !near(sc.Score, want) {
+				t.Errorf("score %v, want deviation/scale %v", sc.Score, want)
+			}
+		})
+	}
+}
+
 func TestEWMA(t *testing.T) {
 	// Half-life 1 s at 1 s spacing: α = 0.5. 10 → mean 10, mad 0; 12 →
 	// mad 1, mean 11; 10 → mad 1, mean 10.5; the last (20) deviates 9.5.

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"flag"
+	"math"
 	"os"
 	"path/filepath"
 	"slices"
@@ -21,7 +22,7 @@ func TestBacktestGolden(t *testing.T) {
 	sim := defaultSimConfig()
 	sim.Groups, sim.Days = 4, 1
 	var buf bytes.Buffer
-	if err := backtest(&buf, os.DirFS("testdata/nab"), sim); err != nil {
+	if err := backtest(&buf, os.DirFS("testdata/nab"), defaultNABConfig(), sim); err != nil {
 		t.Fatal(err)
 	}
 	golden := filepath.Join("testdata", "summary.golden")
@@ -116,5 +117,41 @@ func TestBreaches(t *testing.T) {
 	got := breaches(ts, lag, 10, 5*time.Minute)
 	if want := []int64{2 * m, 30 * m}; !slices.Equal(got, want) {
 		t.Errorf("breaches = %v, want %v", got, want)
+	}
+}
+
+func TestRollingZ(t *testing.T) {
+	m := time.Minute.Milliseconds()
+	mins := func(n int) []int64 {
+		ts := make([]int64, n)
+		for i := range ts {
+			ts[i] = int64(i) * m
+		}
+		return ts
+	}
+	// Ten history samples alternating 9, 11: mean 10, sample stddev
+	// √(10/9).
+	hist := []float64{9, 11, 9, 11, 9, 11, 9, 11, 9, 11}
+	sd := math.Sqrt(10.0 / 9)
+	with := func(tail ...float64) []float64 { return append(append([]float64(nil), hist...), tail...) }
+	tests := []struct {
+		name         string
+		vs           []float64
+		eval, window time.Duration
+		want         float64
+	}{
+		{"last sample", with(13), 0, time.Hour, 3 / sd},
+		{"mean of the evaluated window", with(13, 10, 16), 3 * time.Minute, time.Hour, 3 / sd},
+		{"trailing window too short", with(13), 0, 5 * time.Minute, math.NaN()},
+		{"flat history, deviation", append(make([]float64, 10), 1), 0, time.Hour, math.Inf(1)},
+		{"flat history, no deviation", make([]float64, 11), 0, time.Hour, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := rollingZ(mins(len(tt.vs)), tt.vs, tt.eval, tt.window)
+			if math.IsNaN(tt.want) != math.IsNaN(got) || (!math.IsNaN(got) && math.Abs(got-tt.want) > 1e-9 && got != tt.want) {
+				t.Errorf("rollingZ = %v, want %v", got, tt.want)
+			}
+		})
 	}
 }

@@ -84,7 +84,9 @@
 //	  threshold: 4            # |score| that fires (default 4)
 //	  direction: both         # both (default) | above | below
 //	  window: 0s              # evaluated window (median deviation; 0: last sample)
+//	  window_mean: false      # score windows by their mean deviation instead
 //	  confirm_window: 30m     # optional longer window that must agree
+//	  confirm_threshold: 1.2  # |score| it must reach (default threshold)
 //	  level_window: 1h        # level correction / rolling baseline (default 1h)
 //	  scale_window: 24h       # deviation scale (default 24h)
 //	  half_life: 1h           # ewma only
@@ -92,8 +94,12 @@
 //
 // It expands like forecast into pipewatch_anomaly_score{rule=...}
 // (ScoreMetric; with confirm_window the smaller of the two scores when both
-// agree in sign, else 0) and an alerting rule comparing it with the
-// threshold; templates may use $score and $threshold. Seasonal scores read
+// agree in sign, else 0 — or, with confirm_threshold, the window's own
+// score once the confirmation window reaches that threshold) and an
+// alerting rule comparing it with the
+// threshold; templates may use $score and $threshold. bench/forecast's
+// backtest on NAB found window_mean with confirm_threshold at 0.3 of the
+// threshold the best confirmed setting. Seasonal scores read
 // history×period of data at every evaluation: give such groups a long
 // interval and min_interval.
 //

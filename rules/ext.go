@@ -115,9 +115,21 @@ type AnomalySpec struct {
 	// zero scores the last sample.
 	Window model.Duration `yaml:"window"`
 	// ConfirmWindow, if set, is a longer evaluated window that must agree
-	// (same sign, both at least Threshold); the score written is then the
-	// smaller of the two in magnitude.
+	// (same sign, at least ConfirmThreshold); the score written is then the
+	// smaller of the two in magnitude, or, with ConfirmThreshold set, the
+	// window's own score once the confirmation agrees.
 	ConfirmWindow model.Duration `yaml:"confirm_window"`
+	// ConfirmThreshold is the |score| the confirmation window must reach;
+	// default Threshold. The confirmation window's score runs lower than a
+	// short window's (it is a median or mean over many samples on the
+	// per-sample scale), so a fraction of Threshold (bench/forecast uses
+	// 0.3) confirms an anomaly that has lasted without demanding that the
+	// whole window be as far off as its worst sample.
+	ConfirmThreshold float64 `yaml:"confirm_threshold"`
+	// WindowMean scores a window's mean deviation instead of its median
+	// (forecast.AnomalyOptions.WindowMean), so a short excursion counts in
+	// proportion to its share of the window instead of not at all.
+	WindowMean bool `yaml:"window_mean"`
 	// LevelWindow and ScaleWindow are the windows for the level correction
 	// (default 1h) and the deviation scale (default 24h).
 	LevelWindow model.Duration `yaml:"level_window"`
@@ -131,7 +143,7 @@ type AnomalySpec struct {
 	MinScale   float64 `yaml:"min_scale"`
 }
 
-var anomalyKeys = []string{"method", "threshold", "direction", "period", "history", "min_periods", "window", "confirm_window", "level_window", "scale_window", "half_life", "step", "min_samples", "min_scale"}
+var anomalyKeys = []string{"method", "threshold", "direction", "period", "history", "min_periods", "window", "confirm_window", "confirm_threshold", "window_mean", "level_window", "scale_window", "half_life", "step", "min_samples", "min_scale"}
 
 // method returns the forecast method.
 func (s *ForecastSpec) method() forecast.Method {
@@ -304,6 +316,7 @@ func (s *AnomalySpec) options(w time.Duration) forecast.AnomalyOptions {
 		ScaleWindow: time.Duration(s.ScaleWindow),
 		MinSamples:  s.MinSamples,
 		MinScale:    s.MinScale,
+		WindowMean:  s.WindowMean,
 	}
 	if s.method() == "seasonal" {
 		o.Period = time.Duration(s.Period)
@@ -368,6 +381,15 @@ func (s *AnomalySpec) validate() []error {
 	if s.Step < 0 || s.Window < 0 || s.ConfirmWindow < 0 || s.History < 0 {
 		errs = append(errs, errors.New("durations and counts must not be negative"))
 	}
+	if s.ConfirmThreshold < 0 || math.IsNaN(s.ConfirmThreshold) || math.IsInf(s.ConfirmThreshold, 0) {
+		errs = append(errs, errors.New("confirm_threshold must be a positive number"))
+	}
+	if s.ConfirmThreshold > 0 && s.ConfirmWindow == 0 {
+		errs = append(errs, errors.New("confirm_threshold needs confirm_window"))
+	}
+	if s.WindowMean && s.method() == "ewma" {
+		errs = append(errs, errors.New("window_mean is not allowed with method ewma"))
+	}
 	if s.ConfirmWindow > 0 && s.ConfirmWindow <= s.Window {
 		errs = append(errs, fmt.Errorf("confirm_window %v must be longer than window %v", s.ConfirmWindow, s.Window))
 	}
@@ -397,6 +419,12 @@ func (s *AnomalySpec) canonical() string {
 	}
 	add("window", s.Window)
 	add("confirm_window", s.ConfirmWindow)
+	if s.ConfirmThreshold > 0 {
+		fmt.Fprintf(&b, " confirm_threshold=%s", formatFloat(s.ConfirmThreshold))
+	}
+	if s.WindowMean {
+		b.WriteString(" window_mean=true")
+	}
 	add("level_window", s.LevelWindow)
 	add("scale_window", s.ScaleWindow)
 	add("half_life", s.HalfLife)

@@ -272,8 +272,11 @@ type anomalyQuery struct {
 	method      string
 	short, long forecast.AnomalyOptions
 	confirm     bool
-	halfLife    time.Duration
-	minSamples  int
+	// confirmThreshold, when set, is the |score| the confirmation window
+	// must reach (AnomalySpec.ConfirmThreshold).
+	confirmThreshold float64
+	halfLife         time.Duration
+	minSamples       int
 }
 
 func newAnomalyQuery(input parser.Expr, s *AnomalySpec) *anomalyQuery {
@@ -287,13 +290,16 @@ func newAnomalyQuery(input parser.Expr, s *AnomalySpec) *anomalyQuery {
 	if s.ConfirmWindow > 0 {
 		q.confirm = true
 		q.long = s.options(time.Duration(s.ConfirmWindow))
+		q.confirmThreshold = s.ConfirmThreshold
 	}
 	return q
 }
 
 // eval implements querySpec: one sample per input series with a baseline,
-// valued at its score; with a confirmation window, the score of smaller
-// magnitude when both windows agree in sign, else 0.
+// valued at its score; with a confirmation window, 0 when the windows
+// disagree in sign, else the score of smaller magnitude — or, with a
+// confirmation threshold, the window's own score once the confirmation
+// window reaches that threshold.
 func (q *anomalyQuery) eval(ctx context.Context, env queryEnv, t time.Time) (promql.Vector, error) {
 	var (
 		buf  = env.getScratch()
@@ -333,6 +339,8 @@ func (q *anomalyQuery) eval(ctx context.Context, env queryEnv, t time.Time) (pro
 			switch {
 			case (score > 0) != (long.Score > 0):
 				score = 0
+			case q.confirmThreshold > 0 && math.Abs(long.Score) >= q.confirmThreshold:
+				// confirmed: the window's own score stands
 			case math.Abs(long.Score) < math.Abs(score):
 				score = long.Score
 			}

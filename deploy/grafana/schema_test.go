@@ -49,6 +49,10 @@ func TestDashboardsMatchGrafanaSchema(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			// The classic (v1) dashboard JSON is what the bundle ships
+			// and what file provisioning loads; dashboardv2 is a
+			// different resource format.
+			//lint:ignore SA1019 the v1 schema is the one these dashboards use
 			var d sdkdashboard.Dashboard
 			err = d.UnmarshalJSONStrict(data)
 			var errs cog.BuildErrors

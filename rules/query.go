@@ -231,24 +231,13 @@ func (q *forecastQuery) eval(ctx context.Context, env queryEnv, t time.Time) (pr
 	)
 	defer env.putScratch(buf)
 	err := q.fetch.each(ctx, env, t, buf, func(lset labels.Labels, ts []int64, vs []float64) {
-		est, err := ws.ETA(ts, vs, q.threshold, q.horizon, q.long)
+		est, ok, err := q.estimate(ws, ts, vs)
 		if err != nil {
 			errs = append(errs, err)
 			return
 		}
-		if q.confirm {
-			short, err := ws.ETA(ts, vs, q.threshold, q.horizon, q.short)
-			if err != nil {
-				errs = append(errs, err)
-				return
-			}
-			est = forecast.Confirm(short, est)
-		}
-		if !est.Within(q.horizon) {
+		if !ok {
 			return
-		}
-		if q.onBound && est.Status == forecast.Crossing && est.Latest > q.horizon {
-			return // the interval's far end crosses only beyond the horizon
 		}
 		// The estimate counts from the last sample; report it from t.
 		eta := est.ETA - time.Duration(tms-est.Trend.End)*time.Millisecond
@@ -264,6 +253,44 @@ func (q *forecastQuery) eval(ctx context.Context, env queryEnv, t time.Time) (pr
 		return nil, fmt.Errorf("forecast: %w", errors.Join(errs...))
 	}
 	return out, nil
+}
+
+// estimate returns the forecast of one series and whether it fires: a
+// crossing (or breach) predicted within the horizon, on the prediction
+// interval's far end with fire_on: bound.
+func (q *forecastQuery) estimate(ws *forecast.Workspace, ts []int64, vs []float64) (forecast.Estimate, bool, error) {
+	var est forecast.Estimate
+	if q.confirm {
+		// The confirmation window first: unless it predicts a crossing
+		// within the horizon, Confirm's result does not either, whatever
+		// the main window says, and when it is breached already Confirm
+		// returns it as is (forecast.Confirm's rules C1–C4). Most series
+		// are not trending, so most main-window fits are skipped.
+		short, err := ws.ETA(ts, vs, q.threshold, q.horizon, q.short)
+		if err != nil || !short.Within(q.horizon) {
+			return short, false, err
+		}
+		est = short
+		if short.Status != forecast.Breached {
+			long, err := ws.ETA(ts, vs, q.threshold, q.horizon, q.long)
+			if err != nil {
+				return long, false, err
+			}
+			est = forecast.Confirm(short, long)
+		}
+	} else {
+		var err error
+		if est, err = ws.ETA(ts, vs, q.threshold, q.horizon, q.long); err != nil {
+			return est, false, err
+		}
+	}
+	if !est.Within(q.horizon) {
+		return est, false, nil
+	}
+	if q.onBound && est.Status == forecast.Crossing && est.Latest > q.horizon {
+		return est, false, nil // the interval's far end crosses only beyond the horizon
+	}
+	return est, true, nil
 }
 
 // anomalyQuery computes the score series of an anomaly rule.

@@ -26,7 +26,7 @@ type producerStats struct {
 const maxProducerPartitions = 2000
 
 // describeProducersKey is the API key of DescribeProducers.
-var describeProducersKey = int16(kmsg.DescribeProducers)
+const describeProducersKey = int16(kmsg.DescribeProducers)
 
 // refreshProducers fills s.producers with the number of active producers
 // of every topic of s. Topics whose partitions did not all answer keep

@@ -37,6 +37,11 @@
 //     writing bolt, with the spout's lag per partition.
 //   - Logstash ([URLs].Logstash): a node running the pipeline of the live
 //     group "logstash-nginx", from a Kafka input to an Elasticsearch output.
+//   - Kafka Connect ([URLs].KafkaConnect): a worker of a two-worker cluster
+//     running an Elasticsearch sink connector for each of the live groups
+//     "train-ticket-es-indexer" and "cs-chat-es-indexer", named after the
+//     group and consuming as it, with two tasks each, answering the
+//     expanded connector listing and each connector's topics.
 //
 // # How values move
 //
@@ -69,8 +74,10 @@
 //     demo catalog that is about a fifth of each day, starting some four
 //     minutes into a run with the default one-hour day. The Logstash node's
 //     Elasticsearch output sees the same overload as bulk responses with
-//     status 429, and the Flink jobs' sources are back-pressured near their
-//     own peaks.
+//     status 429, the Flink jobs' sources are back-pressured near their
+//     own peaks, and a task of the first Kafka Connect connector is FAILED
+//     (with the trace of a rejected bulk request) until the cluster
+//     accepts writes again.
 //
 // # Responses
 //

@@ -13,7 +13,9 @@ import (
 // ("flink/flink-ad-billing"), the Spark Streaming application of the first
 // member-less "spark-" group ("spark/spark-flight-order-etl"), the Storm
 // topology of the group "price-cache-updater" and the Logstash pipeline of
-// the first "logstash-" group ("logstash/nginx"). A demo run declares them
+// the first "logstash-" group ("logstash/nginx") and a Kafka Connect sink
+// connector per live group of connectGroups
+// ("kafka_connect/train-ticket-es-indexer"). A demo run declares them
 // as the modules' jobs: the collectors link Flink and Storm jobs to their
 // topics, but the Spark and Logstash APIs name no topics, so without the
 // declaration those jobs would stand alone.
@@ -32,6 +34,14 @@ func Jobs(modules []demo.Module) map[string][]string {
 	}
 	if m, pipeline, ok := logstashPipeline(modules); ok {
 		out[m.Name] = append(out[m.Name], "logstash/"+pipeline)
+	}
+	for _, g := range connectGroups {
+		for _, m := range modules {
+			if slices.Contains(m.Groups, g) {
+				out[m.Name] = append(out[m.Name], "kafka_connect/"+g)
+				break
+			}
+		}
 	}
 	return out
 }

@@ -55,6 +55,8 @@ type URLs struct {
 	Storm string
 	// Logstash is the monitoring API of the Logstash node.
 	Logstash string
+	// KafkaConnect is the REST API of a Kafka Connect worker.
+	KafkaConnect string
 }
 
 // seed seeds the noise of every simulation, so that the demo looks the same
@@ -107,6 +109,9 @@ func New(opts Options) (*Sim, error) {
 		{"spark", &s.urls.Spark, func() (http.Handler, error) { return newSparkDriver(w, modules) }},
 		{"storm", &s.urls.Storm, func() (http.Handler, error) { return newStormUI(w, modules) }},
 		{"logstash", &s.urls.Logstash, func() (http.Handler, error) { return newLogstashNode(w, modules) }},
+		// The connectors' configuration names the cluster, which listens
+		// by now.
+		{"kafka_connect", &s.urls.KafkaConnect, func() (http.Handler, error) { return newConnectWorker(w, modules, s.urls.Elasticsearch) }},
 	}
 	for _, sys := range systems {
 		h, err := sys.build()
@@ -119,7 +124,8 @@ func New(opts Options) (*Sim, error) {
 		}
 	}
 	s.log.Info("demo systems simulated", "elasticsearch", s.urls.Elasticsearch, "flink", s.urls.Flink,
-		"spark", s.urls.Spark, "storm", s.urls.Storm, "logstash", s.urls.Logstash)
+		"spark", s.urls.Spark, "storm", s.urls.Storm, "logstash", s.urls.Logstash,
+		"kafka_connect", s.urls.KafkaConnect)
 	return s, nil
 }
 

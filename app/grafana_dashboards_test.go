@@ -59,7 +59,6 @@ type grafanaNoData struct {
 // The test fails if one of them returns data, so that the list stays
 // honest.
 var grafanaNoDemoData = func() map[string]grafanaNoData {
-	const noConnect = "the demo simulates no Kafka Connect worker"
 	cgroups := func(controller, family string) grafanaNoData {
 		return grafanaNoData{
 			reason: "the host has no cgroup below the root in the " + controller + " hierarchy",
@@ -67,12 +66,8 @@ var grafanaNoDemoData = func() map[string]grafanaNoData {
 		}
 	}
 	return map[string]grafanaNoData{
-		"jobs.json: $connector":          {reason: noConnect},
-		"jobs.json: Connector state (A)": {reason: noConnect},
-		"jobs.json: Tasks by state (A)":  {reason: noConnect},
-		"jobs.json: Tasks by state (B)":  {reason: noConnect},
-		"jobs.json: Tasks by state (C)":  {reason: noConnect},
-		"jobs.json: Failed tasks (A)":    {reason: noConnect},
+		"jobs.json: Failed tasks (A)": {reason: "the demo's Kafka Connect task fails only while Elasticsearch rejects writes, " +
+			"which starts some four minutes into a run (with the default one-hour day), after the test"},
 		"jobs.json: Pipeline up and output errors (B)": {reason: "the demo's Logstash gets its rejections as whole bulk requests " +
 			"answered 429 (bulk_requests.responses.429), and Logstash reports bulk_requests.with_errors only from the first " +
 			"bulk response with item errors"},

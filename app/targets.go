@@ -250,8 +250,11 @@ func logstashTargets(cfg *config.Config, env buildEnv) ([]collector.Target, erro
 	return httpTargets("logstash", cfgs, func(c *logstash.Config) (collector.Collector, error) { return logstash.New(c, logstash.Options{}) })
 }
 
-func kafkaConnectTargets(cfg *config.Config, _ buildEnv) ([]collector.Target, error) {
-	return httpTargets("kafka_connect", cfg.KafkaConnect, func(c *connect.Config) (collector.Collector, error) { return connect.New(c, connect.Options{}) })
+// kafkaConnectTargets watches every configured Kafka Connect cluster, and
+// the demo's simulated worker when the demo runs.
+func kafkaConnectTargets(cfg *config.Config, env buildEnv) ([]collector.Target, error) {
+	cfgs := withDemo(cfg.KafkaConnect, env, func(u sim.URLs) string { return u.KafkaConnect }, connect.DefaultConfig)
+	return httpTargets("kafka_connect", cfgs, func(c *connect.Config) (collector.Collector, error) { return connect.New(c, connect.Options{}) })
 }
 
 // containerTargets collects this host's cgroups (containers) with cAdvisor.

@@ -258,12 +258,29 @@ func kafkaConnectTargets(cfg *config.Config, env buildEnv) ([]collector.Target, 
 }
 
 // containerTargets collects this host's cgroups (containers) with cAdvisor.
+// The demo, when the configuration has no containers section, collects
+// them too (the demo platform runs no containers of its own; the host's
+// are what its container metrics show), and skips them with a warning
+// where this host's cgroups cannot be read.
 func containerTargets(cfg *config.Config, env buildEnv) ([]collector.Target, error) {
 	cc := cfg.Containers
+	demo := cc == nil && env.demoSystems != nil
+	if demo {
+		def := container.DefaultConfig
+		def.Enabled = true
+		def.Metrics = slices.Clone(def.Metrics)
+		def.CollectInterval = model.Duration(demoSystemInterval)
+		def.CollectTimeout = model.Duration(demoSystemInterval - time.Second)
+		cc = &def
+	}
 	if cc == nil || !cc.Enabled {
 		return nil, nil
 	}
 	col, err := container.New(cc, container.Options{Logger: env.logger.With("target", "containers/local")})
+	if err != nil && demo {
+		env.logger.Warn("demo: this host's containers are not collected", "err", err)
+		return nil, nil
+	}
 	if err != nil {
 		return nil, fmt.Errorf("containers: %w", err)
 	}

@@ -3,7 +3,6 @@
 package container
 
 import (
-	"bytes"
 	"cmp"
 	"regexp"
 	"slices"
@@ -227,12 +226,8 @@ func (u *fsUsage) diskStats(r *fileReader) map[string]diskCounters {
 		return out
 	}
 	for len(data) > 0 {
-		line := data
-		if i := bytes.IndexByte(data, '\n'); i >= 0 {
-			line, data = data[:i], data[i+1:]
-		} else {
-			data = nil
-		}
+		var line []byte
+		line, data = cutLine(data)
 		var f [14][]byte
 		if splitFields(line, isSpace, f[:]) < 14 || !diskDevice.Match(f[2]) {
 			continue

@@ -298,16 +298,21 @@ func (r *fileReader) intern(b []byte) string {
 	return s
 }
 
+// cutLine returns the first line of data (without its newline) and the
+// rest, nil when it was the last.
+func cutLine(data []byte) (line, rest []byte) {
+	if i := bytes.IndexByte(data, '\n'); i >= 0 {
+		return data[:i], data[i+1:]
+	}
+	return data, nil
+}
+
 // keyValues parses "key value" lines, as runc's ParseKeyValue, calling f
 // for each.
 func (r *fileReader) keyValues(data []byte, f func(k string, v uint64)) error {
 	for len(data) > 0 {
-		line := data
-		if i := bytes.IndexByte(data, '\n'); i >= 0 {
-			line, data = data[:i], data[i+1:]
-		} else {
-			data = nil
-		}
+		var line []byte
+		line, data = cutLine(data)
 		if len(line) == 0 {
 			continue
 		}
@@ -671,12 +676,8 @@ func (r *fileReader) ioV2(dir string, st *cgroups.Stats) error {
 	}
 	b := &st.BlkioStats
 	for len(data) > 0 {
-		line := data
-		if i := bytes.IndexByte(data, '\n'); i >= 0 {
-			line, data = data[:i], data[i+1:]
-		} else {
-			data = nil
-		}
+		var line []byte
+		line, data = cutLine(data)
 		dev, rest := nextField(line, isSpace)
 		if len(dev) == 0 {
 			continue

@@ -412,7 +412,7 @@ func (e *Evaluator) ApplyConfig(cfg Config) error {
 			e.retire(og)
 		}
 	}
-	e.state.retain(func(key string) bool { return byKey[key] != nil })
+	e.state.retain(func(key string) bool { return byKey[key] != nil }) // removed groups' alerts too
 	slices.SortFunc(final, func(a, b *group) int {
 		if c := strings.Compare(a.prom.File(), b.prom.File()); c != 0 {
 			return c
@@ -518,7 +518,6 @@ func (e *Evaluator) retire(og *group) {
 		tomb.Eval(context.Background(), time.UnixMilli(ts))
 	}
 	key := og.key
-	e.state.forget(key)
 	m := e.promMetrics
 	for _, v := range []interface{ DeleteLabelValues(...string) bool }{
 		m.IterationsMissed, m.IterationsScheduled, m.EvalTotal, m.EvalFailures, m.GroupInterval,

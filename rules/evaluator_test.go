@@ -66,20 +66,29 @@ type harness struct {
 func newHarness(t *testing.T, rulesYAML string) *harness {
 	t.Helper()
 	dir := t.TempDir()
-	h := &harness{t: t, reg: prometheus.NewRegistry(), file: filepath.Join(dir, "rules.yml")}
-	if err := os.WriteFile(h.file, []byte(rulesYAML), 0o600); err != nil {
+	file := filepath.Join(dir, "rules.yml")
+	if err := os.WriteFile(file, []byte(rulesYAML), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	st, err := storage.Open(filepath.Join(dir, "data"), storage.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	h.st = st
-	h.e, err = New(Config{RuleFiles: []string{h.file}}, Options{
+	return attachHarness(t, st, file, "")
+}
+
+// attachHarness returns a harness whose Evaluator reads ruleFile and runs on
+// st (which close closes), keeping its firing alerts in stateFile if set.
+func attachHarness(t *testing.T, st *storage.Storage, ruleFile, stateFile string) *harness {
+	t.Helper()
+	h := &harness{t: t, st: st, reg: prometheus.NewRegistry(), file: ruleFile}
+	var err error
+	h.e, err = New(Config{RuleFiles: []string{ruleFile}}, Options{
 		Engine:     newTestEngine(),
 		Queryable:  st.Queryable(),
 		Appender:   func(ctx context.Context) Appender { return st.Appender(ctx) },
 		Registerer: h.reg,
+		StateFile:  stateFile,
 		Notify: func(_ context.Context, alerts []Alert) {
 			h.mu.Lock()
 			defer h.mu.Unlock()
@@ -99,14 +108,21 @@ func (h *harness) run() {
 	go func() { h.done <- h.e.Run(ctx) }()
 }
 
-// close stops the evaluator and closes storage, inside the bubble.
-func (h *harness) close() {
+// stop ends Run (which writes pending alert state, as a clean shutdown
+// does), if it runs.
+func (h *harness) stop() {
 	if h.cancel != nil {
 		h.cancel()
 		if err := <-h.done; err != nil {
 			h.t.Errorf("Run: %v", err)
 		}
+		h.cancel = nil
 	}
+}
+
+// close stops the evaluator and closes storage, inside the bubble.
+func (h *harness) close() {
+	h.stop()
 	if err := h.st.Close(); err != nil {
 		h.t.Error(err)
 	}

@@ -31,7 +31,8 @@ type queryEnv struct {
 	engine    promql.QueryEngine
 	queryable promstorage.Queryable
 	// scratch pools the buffers of forecast and anomaly evaluations
-	// (*scratch), shared by every query of one loaded configuration.
+	// (*scratch), shared by every query of one loaded configuration;
+	// required.
 	scratch *sync.Pool
 }
 
@@ -45,20 +46,13 @@ type scratch struct {
 
 // getScratch returns pooled buffers; put them back with putScratch.
 func (env queryEnv) getScratch() *scratch {
-	if env.scratch == nil {
-		return &scratch{}
-	}
 	if sc, ok := env.scratch.Get().(*scratch); ok {
 		return sc
 	}
 	return &scratch{}
 }
 
-func (env queryEnv) putScratch(sc *scratch) {
-	if env.scratch != nil {
-		env.scratch.Put(sc)
-	}
-}
+func (env queryEnv) putScratch(sc *scratch) { env.scratch.Put(sc) }
 
 // queryFunc returns the rules.QueryFunc of one loaded configuration: marker
 // expressions (keys of specs) are answered by their querySpec, everything

@@ -168,21 +168,9 @@ func firingSignature(g *group) uint64 {
 	return sig
 }
 
-// forget drops a removed group's alerts.
-func (s *firingState) forget(key string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	_, had := s.byGroup[key]
-	delete(s.byGroup, key)
-	delete(s.sigs, key)
-	delete(s.loaded, key)
-	if had {
-		s.markDirty()
-	}
-}
-
-// retain drops the alerts of groups for which keep is false (groups saved
-// before a restart that the rule files no longer have).
+// retain drops the alerts of groups for which keep is false: groups a
+// reload removed, and groups saved before a restart that the rule files no
+// longer have.
 func (s *firingState) retain(keep func(key string) bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -6,7 +6,6 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -32,74 +31,37 @@ groups:
         expr: errors > 100
 `
 
-// restartWorld is one pipewatch process for TestFiringAlertsSurviveRestart:
-// an Evaluator running on shared storage and a shared state file.
-type restartWorld struct {
-	t      *testing.T
-	e      *Evaluator
-	mu     sync.Mutex
-	got    []Alert
-	cancel context.CancelFunc
-	done   chan error
-}
-
-func startRestartWorld(t *testing.T, st *storage.Storage, ruleFile, stateFile string) *restartWorld {
+// startProcess starts one pipewatch process for the restart tests: an
+// Evaluator running on the shared storage and state file.
+func startProcess(t *testing.T, st *storage.Storage, ruleFile, stateFile string) *harness {
 	t.Helper()
-	w := &restartWorld{t: t}
-	var err error
-	w.e, err = New(Config{RuleFiles: []string{ruleFile}}, Options{
-		Engine:    newTestEngine(),
-		Queryable: st.Queryable(),
-		Appender:  func(ctx context.Context) Appender { return st.Appender(ctx) },
-		StateFile: stateFile,
-		Notify: func(_ context.Context, as []Alert) {
-			w.mu.Lock()
-			defer w.mu.Unlock()
-			w.got = append(w.got, as...)
-		},
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	w.cancel, w.done = cancel, make(chan error, 1)
-	go func() { w.done <- w.e.Run(ctx) }()
-	return w
-}
-
-// stop ends Run, which writes pending state, as a clean shutdown does.
-func (w *restartWorld) stop() {
-	w.cancel()
-	if err := <-w.done; err != nil {
-		w.t.Fatal(err)
-	}
+	h := attachHarness(t, st, ruleFile, stateFile)
+	h.run()
+	return h
 }
 
 // eval appends samples at t and evaluates, returning the notifications as
 // "alertname firing|resolved".
-func (w *restartWorld) eval(st *storage.Storage, t time.Time, samples map[string]float64) []string {
-	w.t.Helper()
-	app := st.Appender(context.Background())
+func (h *harness) eval(t time.Time, samples map[string]float64) []string {
+	h.t.Helper()
+	app := h.st.Appender(context.Background())
 	for name, v := range samples {
 		if _, err := app.Append(0, labels.FromStrings("__name__", name, "job", "demo"), t.UnixMilli(), v); err != nil {
-			w.t.Fatal(err)
+			h.t.Fatal(err)
 		}
 	}
 	if err := app.Commit(); err != nil {
-		w.t.Fatal(err)
+		h.t.Fatal(err)
 	}
-	w.e.Evaluate(context.Background(), t)
-	w.mu.Lock()
-	defer w.mu.Unlock()
+	h.e.Evaluate(context.Background(), t)
 	var out []string
-	for _, a := range w.got {
+	for _, a := range h.takeAlerts() {
 		state := "firing"
 		if a.Resolved(t) {
 			state = "resolved"
 		}
 		out = append(out, a.Labels.Get("alertname")+" "+state)
 	}
-	w.got = nil
 	slices.Sort(out)
 	return out
 }
@@ -129,10 +91,10 @@ func TestFiringAlertsSurviveRestart(t *testing.T) {
 		}
 	}
 
-	first := startRestartWorld(t, st, ruleFile, stateFile)
-	check("both start firing", first.eval(st, t0, map[string]float64{"lag": 50, "errors": 3}), "Errors firing", "LagHigh firing")
+	first := startProcess(t, st, ruleFile, stateFile)
+	check("both start firing", first.eval(t0, map[string]float64{"lag": 50, "errors": 3}), "Errors firing", "LagHigh firing")
 	// The lag is gone, but keep_firing_for holds LagHigh from t0+1m.
-	check("lag gone", first.eval(st, t0.Add(time.Minute), map[string]float64{"lag": 0, "errors": 3}))
+	check("lag gone", first.eval(t0.Add(time.Minute), map[string]float64{"lag": 0, "errors": 3}))
 	first.stop()
 	b, err := os.ReadFile(stateFile)
 	if err != nil {
@@ -143,8 +105,8 @@ func TestFiringAlertsSurviveRestart(t *testing.T) {
 	}
 
 	// Restarted 2 minutes later; errors ended while it was down.
-	second := startRestartWorld(t, st, ruleFile, stateFile)
-	check("after restart", second.eval(st, t0.Add(3*time.Minute), map[string]float64{"lag": 0, "errors": 0}),
+	second := startProcess(t, st, ruleFile, stateFile)
+	check("after restart", second.eval(t0.Add(3*time.Minute), map[string]float64{"lag": 0, "errors": 0}),
 		"Errors resolved", "LagHigh firing")
 	active := map[string]string{}
 	for _, r := range second.e.AlertingRules() {
@@ -158,14 +120,14 @@ func TestFiringAlertsSurviveRestart(t *testing.T) {
 	// keep_firing_for ends 10 minutes after the lag went (t0+1m), not
 	// 10 minutes after the restart. (Both are re-sent: a minute has passed,
 	// the resend delay.)
-	check("keep-firing continues", second.eval(st, t0.Add(10*time.Minute), map[string]float64{"lag": 0, "errors": 0}),
+	check("keep-firing continues", second.eval(t0.Add(10*time.Minute), map[string]float64{"lag": 0, "errors": 0}),
 		"Errors resolved", "LagHigh firing")
-	check("keep-firing ends", second.eval(st, t0.Add(11*time.Minute), map[string]float64{"lag": 0, "errors": 0}), "LagHigh resolved")
+	check("keep-firing ends", second.eval(t0.Add(11*time.Minute), map[string]float64{"lag": 0, "errors": 0}), "LagHigh resolved")
 	second.stop()
 
 	// Nothing fires any more: the next start restores nothing.
-	third := startRestartWorld(t, st, ruleFile, stateFile)
-	check("nothing left", third.eval(st, t0.Add(12*time.Minute), map[string]float64{"lag": 0, "errors": 0}))
+	third := startProcess(t, st, ruleFile, stateFile)
+	check("nothing left", third.eval(t0.Add(12*time.Minute), map[string]float64{"lag": 0, "errors": 0}))
 	third.stop()
 }
 
@@ -188,8 +150,7 @@ func TestFiringStateDropsRemovedRules(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	w := startRestartWorld(t, st, ruleFile, stateFile)
-	w.stop()
+	startProcess(t, st, ruleFile, stateFile).stop()
 	b, err := os.ReadFile(stateFile)
 	if err != nil {
 		t.Fatal(err)

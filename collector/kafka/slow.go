@@ -147,8 +147,10 @@ func (c *Collector) refresh(ctx context.Context, prev *snapshot) *snapshot {
 		wg                              sync.WaitGroup
 		topicErr, groupErr, producerErr error
 	)
+	topicIDsKnown := make(chan struct{})
 	wg.Go(func() {
 		topicErr = c.refreshTopics(ctx, s, prev)
+		close(topicIDsKnown)
 		if s.topics == nil {
 			s.fatal = true
 			s.topics = map[string]*topicMeta{}
@@ -161,7 +163,7 @@ func (c *Collector) refresh(ctx context.Context, prev *snapshot) *snapshot {
 			producerErr = c.refreshProducers(ctx, s, prev)
 		}
 	})
-	wg.Go(func() { groupErr = c.refreshGroups(ctx, s, prev) })
+	wg.Go(func() { groupErr = c.refreshGroups(ctx, s, prev, topicIDsKnown) })
 	wg.Wait()
 	s.err = errors.Join(topicErr, groupErr, producerErr)
 	if s.groups == nil {
@@ -310,8 +312,10 @@ func (c *Collector) cleanupPolicies(ctx context.Context, topics []string) (map[s
 
 // refreshGroups lists every group of every type and describes the classic
 // and consumer (KIP-848) ones. Groups that a failing coordinator could not
-// list are taken from prev.
-func (c *Collector) refreshGroups(ctx context.Context, s *snapshot, prev *snapshot) error {
+// list are taken from prev. Consumer groups may name their topics by ID
+// only, so their assignments are read once topicIDsKnown is closed, after
+// this round's metadata request.
+func (c *Collector) refreshGroups(ctx context.Context, s *snapshot, prev *snapshot, topicIDsKnown <-chan struct{}) error {
 	req := kmsg.NewPtrListGroupsRequest() // no TypesFilter: every type
 	shards := c.cl.RequestSharded(ctx, req)
 	groups := map[string]*groupMeta{}
@@ -385,6 +389,9 @@ func (c *Collector) refreshGroups(ctx context.Context, s *snapshot, prev *snapsh
 			continue
 		}
 		fillClassic(g, &d)
+	}
+	if len(described848) > 0 {
+		<-topicIDsKnown
 	}
 	ids, _ := c.topicIDs.Load().(map[[16]byte]string)
 	for i := range described848 {

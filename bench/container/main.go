@@ -41,8 +41,10 @@ import (
 
 	"github.com/opencontainers/cgroups"
 	"github.com/prometheus/client_golang/prometheus"
+	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/model"
 	"github.com/prometheus/prometheus/model/labels"
+	"golang.org/x/sys/unix"
 
 	"github.com/pipewatch/pipewatch/collector"
 	"github.com/pipewatch/pipewatch/collector/container"
@@ -68,7 +70,7 @@ func run() int {
 	var o options
 	flag.StringVar(&o.dir, "dir", defaultDir(), "directory for the synthetic tree (tmpfs, like cgroupfs, is representative)")
 	flag.IntVar(&o.leaves, "leaves", 2600, "leaf cgroups in the synthetic tree")
-	flag.IntVar(&o.rounds, "rounds", 5, "rounds to measure")
+	flag.IntVar(&o.rounds, "rounds", 0, "rounds to measure (0: one discovery period, so that the average includes a discovery)")
 	flag.DurationVar(&o.interval, "interval", time.Second, "housekeeping and collect interval (the cost per round does not depend on it)")
 	flag.StringVar(&o.metrics, "metrics", "default", `metric kinds: "default" (cpu, memory, diskIO, network, disk: the lean reader) or "all" (every kind: cAdvisor's full reader)`)
 	flag.BoolVar(&o.cfq, "cfq", false, "cgroup v1: write the eight block IO files of the CFQ scheduler (kernels before 5.0) instead of BFQ's two")
@@ -142,6 +144,9 @@ func bench(o options) error {
 	if o.discoveryEvery <= 0 {
 		o.discoveryEvery = int(time.Duration(container.DefaultConfig.DiscoveryInterval) / (5 * time.Second))
 	}
+	if o.rounds <= 0 {
+		o.rounds = o.discoveryEvery
+	}
 	cfg.DiscoveryInterval = model.Duration(time.Duration(o.discoveryEvery)*o.interval - o.interval/10)
 	if o.metrics == "all" {
 		cfg.Metrics = []string{"cpu", "percpu", "memory", "diskIO", "network", "process", "pressure", "disk"}
@@ -167,6 +172,7 @@ func benchCollect(cfg container.Config, o options) error {
 		return err
 	}
 	fmt.Printf("start (machine description, discovery with specs, first round, first collect): %s CPU\n", (benchutil.CPUTime() - c0).Round(time.Millisecond))
+	printOpenFiles(reg)
 	fmt.Printf("%-6s %12s %12s %10s %12s %9s\n", "round", "housekeep", "collect", "samples", "cpu/round", "core@5s")
 	var total time.Duration
 	seen := rounds(reg)
@@ -259,11 +265,31 @@ func benchManager(cfg container.Config, o options) error {
 
 // rounds is the number of finished housekeeping rounds.
 func rounds(reg *prometheus.Registry) uint64 {
-	mfs, _ := reg.Gather()
-	for _, mf := range mfs {
-		if mf.GetName() == "pipewatch_container_housekeeping_duration_seconds" && len(mf.GetMetric()) > 0 {
-			return mf.GetMetric()[0].GetHistogram().GetSampleCount()
-		}
+	if m := selfMetric(reg, "pipewatch_container_housekeeping_duration_seconds"); m != nil {
+		return m.GetHistogram().GetSampleCount()
 	}
 	return 0
+}
+
+// printOpenFiles prints how many cgroup files the collector keeps open,
+// and the descriptor limit that bounds them (with max_open_files).
+func printOpenFiles(reg *prometheus.Registry) {
+	var rl unix.Rlimit
+	_ = unix.Getrlimit(unix.RLIMIT_NOFILE, &rl)
+	kept := 0.0
+	if m := selfMetric(reg, "pipewatch_container_open_files"); m != nil {
+		kept = m.GetGauge().GetValue()
+	}
+	fmt.Printf("cgroup files kept open: %.0f (max_open_files %d, RLIMIT_NOFILE %d)\n", kept, container.DefaultConfig.MaxOpenFiles, rl.Cur)
+}
+
+// selfMetric returns the first series of the named self-metric, or nil.
+func selfMetric(reg *prometheus.Registry, name string) *dto.Metric {
+	mfs, _ := reg.Gather()
+	for _, mf := range mfs {
+		if mf.GetName() == name && len(mf.GetMetric()) > 0 {
+			return mf.GetMetric()[0]
+		}
+	}
+	return nil
 }

@@ -67,6 +67,7 @@ var DefaultConfig = Config{
 	Metrics:              []string{MetricsCPU, MetricsMemory, MetricsDiskIO, MetricsNetwork, MetricsDisk},
 	CgroupPrefixes:       []string{""},
 	MaxContainers:        5000,
+	MaxOpenFiles:         32768,
 	HostRootfs:           "/",
 	DockerSocket:         "/var/run/docker.sock",
 	ContainerdSocket:     "/run/containerd/containerd.sock",
@@ -134,6 +135,12 @@ type Config struct {
 	// series. Cgroups beyond the cap (in name order) are skipped and the
 	// round is reported as partial.
 	MaxContainers int `yaml:"max_containers,omitempty"`
+	// MaxOpenFiles caps the cgroup files kept open from one housekeeping
+	// round to the next (re-reading a kept file skips its open and close,
+	// which cost more than the read); the cap in effect is also at most
+	// half the process's RLIMIT_NOFILE. Each kept file holds a few KiB of
+	// kernel memory. 0 keeps none. About ten files per cgroup are read.
+	MaxOpenFiles int `yaml:"max_open_files"`
 	// DockerOnly keeps only the root cgroup and cgroups identified as
 	// Docker or containerd containers (cAdvisor's --docker_only).
 	DockerOnly bool `yaml:"docker_only,omitempty"`
@@ -182,7 +189,8 @@ func (c *Config) SetDirectory(dir string) {
 // collect interval (so that every collection can see fresh statistics), a
 // positive discovery interval, known and
 // unique metric kinds, at least one cgroup prefix, each starting with "/"
-// (or empty), a positive max_containers, and absolute paths. Errors carry
+// (or empty), a positive max_containers, a max_open_files that is not
+// negative, and absolute paths. Errors carry
 // field paths relative to the section (see package configerr).
 func (c Config) Validate() error {
 	if !c.Enabled {
@@ -204,6 +212,9 @@ func (c Config) Validate() error {
 	errs = append(errs, configerr.Field("cgroup_prefixes", checkPrefixes(c.CgroupPrefixes)))
 	if c.MaxContainers <= 0 {
 		errs = append(errs, configerr.Fieldf("max_containers", "must be greater than 0"))
+	}
+	if c.MaxOpenFiles < 0 {
+		errs = append(errs, configerr.Fieldf("max_open_files", "must not be negative"))
 	}
 	if c.HostRootfs == "" {
 		errs = append(errs, configerr.Fieldf("host_rootfs", "must be set"))

@@ -41,7 +41,7 @@ func TestConfigFiles(t *testing.T) {
 		"metrics.bad.yml":            {`metrics[1]: unknown metric kind "gpu"`, `metrics[2]: metric kind "cpu" is listed twice`},
 		"intervals.bad.yml":          {"housekeeping_interval: must not be greater than collect_interval (5s)", "discovery_interval: must be greater than 0s"},
 		"short_housekeeping.bad.yml": {"housekeeping_interval: must be at least 100ms"},
-		"prefixes.bad.yml":           {`cgroup_prefixes[0]: "docker" must start with "/"`, "max_containers: must be greater than 0"},
+		"prefixes.bad.yml":           {`cgroup_prefixes[0]: "docker" must start with "/"`, "max_containers: must be greater than 0", "max_open_files: must not be negative"},
 		"empty_lists.bad.yml":        {"metrics: must list at least one metric kind", "cgroup_prefixes: must list at least one prefix"},
 		"paths.bad.yml":              {"host_rootfs: must be set", "containerd_namespace: must be set when containerd_socket is"},
 	}
@@ -81,7 +81,7 @@ func TestConfigDefaults(t *testing.T) {
 		t.Fatal(err)
 	}
 	if !slices.Equal(c.Metrics, []string{"cpu", "memory", "diskIO", "network", "disk"}) || !slices.Equal(c.CgroupPrefixes, []string{""}) ||
-		c.MaxContainers != 5000 || c.HostRootfs != "/" || !c.StoreContainerLabels || c.DockerOnly ||
+		c.MaxContainers != 5000 || c.MaxOpenFiles != 32768 || c.HostRootfs != "/" || !c.StoreContainerLabels || c.DockerOnly ||
 		c.DockerSocket != "/var/run/docker.sock" || c.ContainerdNamespace != "k8s.io" {
 		t.Errorf("defaults = %+v", c)
 	}
@@ -97,7 +97,7 @@ func TestConfigDefaults(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if full.housekeepingInterval() != model.Duration(5*time.Second) || full.StoreContainerLabels || full.ContainerdSocket != "" {
+	if full.housekeepingInterval() != model.Duration(5*time.Second) || full.StoreContainerLabels || full.ContainerdSocket != "" || full.MaxOpenFiles != 10000 {
 		t.Errorf("full = %+v", full)
 	}
 }

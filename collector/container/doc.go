@@ -41,9 +41,9 @@
 //
 // The lean reader keeps the cgroup files it reads open from round to
 // round and reads them again from offset 0 (cgroup files produce fresh
-// content on every such read), up to min(RLIMIT_NOFILE/4, 8192)
-// descriptors, which saves the open and close that cost more than the
-// read. A cgroup's descriptors are closed as soon as housekeeping stops
+// content on every such read), up to Config.MaxOpenFiles (32,768 by
+// default) and half of RLIMIT_NOFILE, which saves the open and close
+// that cost more than the read. A cgroup's descriptors are closed as soon as housekeeping stops
 // tracking it, and all of them when housekeeping stops; the number kept
 // is the self-metric pipewatch_container_open_files.
 //

@@ -32,26 +32,24 @@ import (
 //     descriptor; there each kept read is checked with fstat, and a file
 //     without links is treated as a removed cgroup's.
 //
-// The limit, min(RLIMIT_NOFILE soft limit / 4, 8192), keeps most of the
-// process's descriptors for everything else, and bounds the kernel memory
-// the open files hold (about a page each for the seq_file buffer). The
+// The limit, min(Config.MaxOpenFiles, RLIMIT_NOFILE soft limit / 2),
+// leaves at least half of the process's descriptors for everything else,
+// and bounds the kernel memory the open files hold (about a page each
+// for the seq_file buffer: some 150 MB for the default 32,768). The
 // policy is "keep the first files opened": every file is read once per
 // round, in the same order, so a least-recently-used policy would evict
 // each file just before it is read again; with a fixed set, the cgroups
 // read first (in name order) are the ones read through kept descriptors,
 // and descriptors freed by removed cgroups go to the next files opened.
 
-// maxKeptFiles is the most descriptors a reader keeps by default.
-const maxKeptFiles = 8192
-
 // keptFilesLimit is the reader's limit for this process:
-// min(RLIMIT_NOFILE soft limit / 4, maxKeptFiles).
-func keptFilesLimit() int {
+// min(configured, RLIMIT_NOFILE soft limit / 2).
+func keptFilesLimit(configured int) int {
 	var rl unix.Rlimit
 	if err := unix.Getrlimit(unix.RLIMIT_NOFILE, &rl); err != nil {
 		return 0
 	}
-	return int(min(rl.Cur/4, maxKeptFiles))
+	return int(min(rl.Cur/2, uint64(max(configured, 0))))
 }
 
 // keptFiles accounts for the descriptors one reader keeps open.

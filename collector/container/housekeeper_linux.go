@@ -76,7 +76,7 @@ func newHousekeeper(cfg *Config, c *Collector, host *hostInfo) (*housekeeper, er
 		fs:  fs,
 		cfg: *cfg,
 		reader: fileReader{kept: keptFiles{
-			limit:      keptFilesLimit(),
+			limit:      keptFilesLimit(cfg.MaxOpenFiles),
 			checkLinks: !t.cgroupfs,
 			gauge:      c.metrics.openFiles,
 		}},

@@ -148,9 +148,12 @@ func Run(ctx context.Context, opts Options) error {
 	// evaluator does not run before the run group starts.
 	var alerts *alert.Manager
 	var placer *placer
+	// Rules and the topology read instant selectors from the latest
+	// committed samples where they can (see storage.LatestQueryable).
+	latest := st.LatestQueryable(api.DefaultLookbackDelta)
 	evaluator, err := rules.New(env.rules(cfg), rules.Options{
 		Engine:    engine,
-		Queryable: st.Queryable(),
+		Queryable: latest,
 		Appender:  func(ctx context.Context) rules.Appender { return st.Appender(ctx) },
 		Notify: func(ctx context.Context, as []rules.Alert) {
 			out := make([]alert.Alert, len(as))
@@ -209,7 +212,7 @@ func Run(ctx context.Context, opts Options) error {
 	}
 
 	topo := topology.NewBuilder(topology.Options{
-		Query:   api.TopologyQuery(engine, st.Queryable()),
+		Query:   api.TopologyQuery(engine, latest),
 		Modules: reloader.declaredModules,
 		Logger:  logger.With("component", "topology"),
 	})

@@ -14,9 +14,12 @@ import (
 // CleanTombstones removes deleted data from disk.
 func (s *Storage) CleanTombstones() error { return s.db.CleanTombstones() }
 
-// Delete marks the samples matching ms in [mint, maxt] as deleted.
+// Delete marks the samples matching ms in [mint, maxt] as deleted, and
+// forgets the latest samples (which may be deleted ones).
 func (s *Storage) Delete(ctx context.Context, mint, maxt int64, ms ...*labels.Matcher) error {
-	return s.db.Delete(ctx, mint, maxt, ms...)
+	err := s.db.Delete(ctx, mint, maxt, ms...)
+	s.latest.reset()
+	return err
 }
 
 // Snapshot writes a snapshot of the TSDB to dir.

@@ -14,6 +14,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -41,8 +42,11 @@ type Options struct {
 
 // Storage is an open embedded TSDB. It is safe for concurrent use.
 type Storage struct {
-	db  *tsdb.DB
-	dir string
+	db     *tsdb.DB
+	dir    string
+	latest *latestSamples
+	// recs pools the Appenders' lists of appended samples (*[]appended).
+	recs sync.Pool
 }
 
 // Open opens (creating if needed) the TSDB in dir, replaying its WAL.
@@ -71,7 +75,23 @@ func Open(dir string, opts Options) (*Storage, error) {
 	}
 	opts.Logger.Info("storage opened", "path", dir, "duration", time.Since(start).Round(time.Millisecond),
 		"head_series", db.Head().NumSeries())
-	return &Storage{db: db, dir: dir}, nil
+	st := &Storage{db: db, dir: dir, latest: newLatestSamples(newestStored(db))}
+	if opts.Registerer != nil {
+		if err := st.latest.register(opts.Registerer); err != nil {
+			_ = db.Close()
+			return nil, fmt.Errorf("register storage metrics: %w", err)
+		}
+	}
+	return st, nil
+}
+
+// newestStored returns an upper bound of the timestamps stored in db.
+func newestStored(db *tsdb.DB) int64 {
+	newest := db.Head().MaxTime()
+	for _, b := range db.Blocks() {
+		newest = max(newest, b.Meta().MaxTime)
+	}
+	return newest
 }
 
 // Dir returns the directory the TSDB lives in.
@@ -90,7 +110,7 @@ func (s *Storage) Close() error {
 // concurrent use; take one per goroutine and finish it with Commit or
 // Rollback.
 func (s *Storage) Appender(ctx context.Context) *Appender {
-	return &Appender{app: s.db.Appender(ctx)}
+	return &Appender{app: s.db.Appender(ctx), s: s}
 }
 
 // Queryable returns the sample and chunk queryable that PromQL and the HTTP
@@ -104,6 +124,10 @@ func (s *Storage) NumSeries() uint64 { return s.db.Head().NumSeries() }
 // visible to queries, and durable in the WAL, when Commit returns nil.
 type Appender struct {
 	app promstorage.Appender
+	s   *Storage
+	// recs are the samples appended, remembered as the latest of their
+	// series at Commit.
+	recs []appended
 }
 
 // Append adds one float sample. ref is the series reference returned by an
@@ -115,14 +139,42 @@ type Appender struct {
 // recognises; the transaction stays usable.
 func (a *Appender) Append(ref uint64, l labels.Labels, t int64, v float64) (uint64, error) {
 	r, err := a.app.Append(promstorage.SeriesRef(ref), l, t, v)
+	if err == nil {
+		if a.recs == nil {
+			if p, ok := a.s.recs.Get().(*[]appended); ok {
+				a.recs = *p
+			}
+		}
+		a.recs = append(a.recs, appended{ref: uint64(r), t: t, v: v})
+	}
 	return uint64(r), err
 }
 
 // Commit makes every sample appended so far durable and visible.
-func (a *Appender) Commit() error { return a.app.Commit() }
+func (a *Appender) Commit() error {
+	defer a.release()
+	if err := a.app.Commit(); err != nil {
+		return err
+	}
+	a.s.latest.record(a.recs)
+	a.s.latest.shrinkIfSparse(a.s.db.Head().NumSeries(), time.Now())
+	return nil
+}
 
 // Rollback discards every sample appended so far.
-func (a *Appender) Rollback() error { return a.app.Rollback() }
+func (a *Appender) Rollback() error {
+	defer a.release()
+	return a.app.Rollback()
+}
+
+// release returns the list of appended samples to the pool.
+func (a *Appender) release() {
+	if a.recs != nil {
+		recs := a.recs[:0]
+		a.s.recs.Put(&recs)
+		a.recs = nil
+	}
+}
 
 // IsSampleRejected reports whether err rejects a single sample (out of
 // order, out of bounds, duplicate timestamp) rather than the transaction.

@@ -102,7 +102,7 @@ func run() int {
 	var notified int
 	e, err := rules.New(cfg, rules.Options{
 		Engine:    api.NewEngine(nil, nil),
-		Queryable: st.Queryable(),
+		Queryable: st.LatestQueryable(api.DefaultLookbackDelta),
 		Appender:  func(ctx context.Context) rules.Appender { return st.Appender(ctx) },
 		Notify:    func(_ context.Context, alerts []rules.Alert) { notified += len(alerts) },
 	})

@@ -84,7 +84,7 @@ func bench(nModules, runs int, cpuProfile string) error {
 		declared[i] = m.Module
 	}
 	b := topology.NewBuilder(topology.Options{
-		Query:   api.TopologyQuery(api.NewEngine(nil, nil), st.Queryable()),
+		Query:   api.TopologyQuery(api.NewEngine(nil, nil), st.LatestQueryable(api.DefaultLookbackDelta)),
 		Modules: func() []topology.Module { return declared },
 	})
 	if cpuProfile != "" {

@@ -1,0 +1,399 @@
+package storage
+
+import (
+	"context"
+	"errors"
+	"math"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/prometheus/prometheus/model/histogram"
+	"github.com/prometheus/prometheus/model/labels"
+	promstorage "github.com/prometheus/prometheus/storage"
+	"github.com/prometheus/prometheus/tsdb"
+	"github.com/prometheus/prometheus/tsdb/chunkenc"
+	"github.com/prometheus/prometheus/tsdb/chunks"
+	"github.com/prometheus/prometheus/util/annotations"
+)
+
+// Latest samples.
+//
+// An alerting rule such as `kafka_consumergroup_lag_sum > 1e5` reads one
+// sample per series: the newest one no older than the lookback delta. The
+// TSDB finds it by decoding the series' head chunk from its start, which
+// was the largest single cost of evaluating a thousand such rules. The
+// storage therefore remembers, per head series, the newest sample each
+// Commit made visible, and LatestQueryable answers selectors that need
+// nothing else from that memory, with the same result PromQL would get
+// from the TSDB:
+//
+//   - A selector qualifies when the engine evaluates it at one instant:
+//     no range, no step (not inside a subquery or range query), a window of
+//     exactly the lookback delta (not a smoothed selector), no limit or
+//     sharding. Anything else is read from the TSDB.
+//   - For each head series the matchers select, the remembered sample is
+//     returned when it lies in the window. A remembered sample newer than
+//     the window's end (an evaluation in the past) sends the whole select
+//     to the TSDB, since an older sample would be the answer.
+//   - A series with no remembered sample received none since the memory
+//     started (Open, or its last reset); the newest sample committed before
+//     then is no newer than the floor. When the floor is older than the
+//     window, such a series has nothing in it and is skipped; otherwise the
+//     select goes to the TSDB.
+//   - The memory is updated when Commit has written the samples to the
+//     TSDB and before it returns, so a query that starts after Commit
+//     returned sees them, as it would in the TSDB.
+//   - Deleting series resets the memory (and raises the floor), since
+//     the remembered samples may be deleted ones. So does a memory that
+//     has grown to more than twice the head's series, as series churn
+//     leaves entries of series the head has dropped (series references are
+//     never reused).
+
+// latestPageBits sets the entries per page of latestSamples: 1,024, 16 KiB.
+const latestPageBits = 10
+
+// latestPage holds the newest committed sample of 1,024 consecutive
+// series references; t is math.MinInt64 for a reference with none.
+type latestPage struct {
+	mu sync.RWMutex
+	t  [1 << latestPageBits]int64
+	v  [1 << latestPageBits]float64
+}
+
+func newLatestPage() *latestPage {
+	p := &latestPage{}
+	for i := range p.t {
+		p.t[i] = math.MinInt64
+	}
+	return p
+}
+
+// latestSamples is the storage's memory of the newest committed float
+// sample of every head series, indexed by series reference.
+type latestSamples struct {
+	// mu guards pages, floor and maxSeen. Commits hold it for reading
+	// while they record their samples, so that a reset never loses a
+	// recorded sample without raising the floor above it.
+	mu    sync.RWMutex
+	pages []*latestPage
+	// floor bounds the timestamps of samples committed before the
+	// memory started.
+	floor int64
+	// maxSeen is the newest timestamp recorded since then.
+	maxSeen int64
+	// allocated counts the pages; checked is when the size was last
+	// compared with the head's.
+	allocated int
+	checked   time.Time
+	// answered and fellBack count the instant selects answered from the
+	// memory and those it sent to the TSDB.
+	answered, fellBack atomic.Uint64
+}
+
+// appended is one sample of a transaction, recorded at Commit.
+type appended struct {
+	ref uint64
+	t   int64
+	v   float64
+}
+
+// newLatestSamples returns an empty memory whose floor is floor.
+func newLatestSamples(floor int64) *latestSamples {
+	return &latestSamples{floor: floor, maxSeen: floor}
+}
+
+// record remembers the committed samples recs, keeping for each series
+// the newest.
+func (l *latestSamples) record(recs []appended) {
+	if len(recs) == 0 {
+		return
+	}
+	l.mu.RLock()
+	var (
+		page   *latestPage
+		pageNo = -1
+		newest = int64(math.MinInt64)
+	)
+	for _, r := range recs {
+		if n := int(r.ref >> latestPageBits); n != pageNo {
+			if page != nil {
+				page.mu.Unlock()
+			}
+			page, pageNo = l.pageLocked(n), n
+			page.mu.Lock()
+		}
+		i := r.ref & (1<<latestPageBits - 1)
+		if r.t >= page.t[i] {
+			page.t[i], page.v[i] = r.t, r.v
+		}
+		newest = max(newest, r.t)
+	}
+	page.mu.Unlock()
+	l.mu.RUnlock()
+
+	l.mu.Lock()
+	l.maxSeen = max(l.maxSeen, newest)
+	l.mu.Unlock()
+}
+
+// pageLocked returns page n, creating it (and growing pages) if needed.
+// The caller holds l.mu for reading; growing takes it for writing in
+// between, which a reset may use, so the page returned may belong to the
+// memory as reset (never to a dropped one).
+func (l *latestSamples) pageLocked(n int) *latestPage {
+	if n < len(l.pages) && l.pages[n] != nil {
+		return l.pages[n]
+	}
+	l.mu.RUnlock()
+	l.mu.Lock()
+	if n >= len(l.pages) {
+		l.pages = append(l.pages, make([]*latestPage, n+1-len(l.pages))...)
+	}
+	if l.pages[n] == nil {
+		l.pages[n] = newLatestPage()
+		l.allocated++
+	}
+	p := l.pages[n]
+	l.mu.Unlock()
+	l.mu.RLock()
+	return p
+}
+
+// reset forgets every remembered sample, raising the floor to the newest
+// one recorded.
+func (l *latestSamples) reset() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.floor = max(l.floor, l.maxSeen)
+	l.pages, l.allocated = nil, 0
+}
+
+// shrinkIfSparse resets the memory when it holds more than twice as many
+// entries as the head has series (and at least 64 pages), at most once a
+// minute.
+func (l *latestSamples) shrinkIfSparse(headSeries uint64, now time.Time) {
+	l.mu.RLock()
+	due := now.Sub(l.checked) >= time.Minute
+	size := uint64(l.allocated) << latestPageBits
+	l.mu.RUnlock()
+	if !due {
+		return
+	}
+	l.mu.Lock()
+	l.checked = now
+	l.mu.Unlock()
+	if l.allocated >= 64 && size > 2*headSeries {
+		l.reset()
+	}
+}
+
+// register registers the select counters with reg.
+func (l *latestSamples) register(reg prometheus.Registerer) error {
+	const name, help = "pipewatch_storage_latest_selects_total", "Instant selects of rule evaluation and the topology, by what answered them: the latest committed samples (memory) or the TSDB (tsdb)."
+	for _, c := range []struct {
+		answer string
+		n      *atomic.Uint64
+	}{{"memory", &l.answered}, {"tsdb", &l.fellBack}} {
+		err := reg.Register(prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name: name, Help: help, ConstLabels: prometheus.Labels{"answer": c.answer},
+		}, func() float64 { return float64(c.n.Load()) }))
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// latestSeries is one series a latest select returns.
+type latestSeries struct {
+	ref  uint64
+	lset labels.Labels
+	t    int64
+	v    float64
+}
+
+// selectLatest answers an instant selector from the memory: the series
+// the matchers select in head with their newest sample in
+// [hints.Start, hints.End]. ok is false when the memory cannot answer and
+// the TSDB must.
+func (l *latestSamples) selectLatest(ctx context.Context, head *tsdb.Head, hints *promstorage.SelectHints, sortSeries bool, ms []*labels.Matcher) (out []latestSeries, ok bool) {
+	ir, err := head.Index()
+	if err != nil {
+		return nil, false
+	}
+	defer ir.Close()
+	p, err := tsdb.PostingsForMatchers(ctx, ir, ms...)
+	if err != nil {
+		return nil, false
+	}
+	l.mu.RLock()
+	floor := l.floor
+	for p.Next() {
+		ref := uint64(p.At())
+		t, v, known := l.getLocked(ref)
+		switch {
+		case !known:
+			if floor >= hints.Start {
+				l.mu.RUnlock()
+				return nil, false
+			}
+			continue
+		case t > hints.End:
+			l.mu.RUnlock()
+			return nil, false
+		case t < hints.Start:
+			continue
+		}
+		out = append(out, latestSeries{ref: ref, t: t, v: v})
+	}
+	l.mu.RUnlock()
+	if p.Err() != nil {
+		return nil, false
+	}
+	var b labels.ScratchBuilder
+	kept := out[:0]
+	for _, s := range out {
+		if err := ir.Series(promstorage.SeriesRef(s.ref), &b, nil); err != nil {
+			if errors.Is(err, promstorage.ErrNotFound) {
+				continue // dropped from the head since the postings were read
+			}
+			return nil, false
+		}
+		s.lset = b.Labels()
+		kept = append(kept, s)
+	}
+	if sortSeries {
+		slices.SortFunc(kept, func(a, b latestSeries) int { return labels.Compare(a.lset, b.lset) })
+	}
+	return kept, true
+}
+
+// getLocked returns the remembered sample of ref; the caller holds l.mu
+// for reading.
+func (l *latestSamples) getLocked(ref uint64) (t int64, v float64, ok bool) {
+	n := int(ref >> latestPageBits)
+	if n >= len(l.pages) || l.pages[n] == nil {
+		return 0, 0, false
+	}
+	page := l.pages[n]
+	i := ref & (1<<latestPageBits - 1)
+	page.mu.RLock()
+	t, v = page.t[i], page.v[i]
+	page.mu.RUnlock()
+	return t, v, t != math.MinInt64
+}
+
+// LatestQueryable returns a Queryable that answers instant selectors
+// evaluated with lookback delta lookback from the newest committed sample
+// of each series (see "Latest samples" in latest.go), and everything else
+// from the TSDB. Rule evaluation and the topology read through it.
+func (s *Storage) LatestQueryable(lookback time.Duration) promstorage.Queryable {
+	return latestQueryable{s: s, lookback: lookback.Milliseconds()}
+}
+
+type latestQueryable struct {
+	s        *Storage
+	lookback int64
+}
+
+// Querier implements storage.Queryable.
+func (q latestQueryable) Querier(mint, maxt int64) (promstorage.Querier, error) {
+	inner, err := q.s.db.Querier(mint, maxt)
+	if err != nil {
+		return nil, err
+	}
+	return &latestQuerier{Querier: inner, q: q}, nil
+}
+
+// latestQuerier is a TSDB querier whose instant selectors are answered
+// from the latest samples when they can be.
+type latestQuerier struct {
+	promstorage.Querier
+	q latestQueryable
+}
+
+// Select implements storage.Querier.
+func (lq *latestQuerier) Select(ctx context.Context, sortSeries bool, hints *promstorage.SelectHints, ms ...*labels.Matcher) promstorage.SeriesSet {
+	if lq.instant(hints) {
+		l := lq.q.s.latest
+		if series, ok := l.selectLatest(ctx, lq.q.s.db.Head(), hints, sortSeries, ms); ok {
+			l.answered.Add(1)
+			return &latestSet{series: series, i: -1}
+		}
+		l.fellBack.Add(1)
+	}
+	return lq.Querier.Select(ctx, sortSeries, hints, ms...)
+}
+
+// instant reports whether hints select one instant's sample per series.
+func (lq *latestQuerier) instant(h *promstorage.SelectHints) bool {
+	return h != nil && h.Range == 0 && h.Step == 0 && h.Limit == 0 && h.ShardCount == 0 &&
+		h.End-h.Start == lq.q.lookback-1 && h.Start >= lq.q.s.db.Head().MinTime()
+}
+
+// latestSet is the series set of a latest select.
+type latestSet struct {
+	series []latestSeries
+	i      int
+}
+
+func (s *latestSet) Next() bool {
+	s.i++
+	return s.i < len(s.series)
+}
+
+func (s *latestSet) At() promstorage.Series { return &s.series[s.i] }
+
+func (s *latestSet) Err() error { return nil }
+
+func (s *latestSet) Warnings() annotations.Annotations { return nil }
+
+// Labels implements storage.Series.
+func (s *latestSeries) Labels() labels.Labels { return s.lset }
+
+// Iterator implements storage.Series: the one remembered sample.
+func (s *latestSeries) Iterator(it chunkenc.Iterator) chunkenc.Iterator {
+	if r, ok := it.(interface{ Reset(promstorage.Samples) }); ok {
+		r.Reset(s)
+		return it
+	}
+	return promstorage.NewListSeriesIterator(s)
+}
+
+// The series is its own sample list (storage.Samples) of one float sample
+// (chunks.Sample), so that iterating it allocates nothing.
+
+// Get implements storage.Samples.
+func (s *latestSeries) Get(int) chunks.Sample { return s }
+
+// Len implements storage.Samples.
+func (s *latestSeries) Len() int { return 1 }
+
+// T implements chunks.Sample.
+func (s *latestSeries) T() int64 { return s.t }
+
+// ST implements chunks.Sample: the storage's samples carry no start
+// timestamp.
+func (s *latestSeries) ST() int64 { return 0 }
+
+// F implements chunks.Sample.
+func (s *latestSeries) F() float64 { return s.v }
+
+// H implements chunks.Sample.
+func (s *latestSeries) H() *histogram.Histogram { return nil }
+
+// FH implements chunks.Sample.
+func (s *latestSeries) FH() *histogram.FloatHistogram { return nil }
+
+// Type implements chunks.Sample.
+func (s *latestSeries) Type() chunkenc.ValueType { return chunkenc.ValFloat }
+
+// Copy implements chunks.Sample.
+func (s *latestSeries) Copy() chunks.Sample {
+	c := *s
+	return &c
+}

@@ -21,7 +21,12 @@
 // nothing (the batch is then reused between rounds, as in production, and
 // the heap includes the Manager's series cache).
 //
-//	go run ./bench/kafka [-profiles ctrip,stretch] [-rounds 21] [-sustain 60s] [-cpuprofile f] [-memprofile f]
+// With -producers N every partition is also written by N idempotent
+// producers and the collector counts them (producers: true); the first
+// round then includes the DescribeProducers requests of the first
+// metadata refresh.
+//
+//	go run ./bench/kafka [-profiles ctrip,stretch] [-rounds 21] [-sustain 60s] [-producers 0] [-cpuprofile f] [-memprofile f]
 package main
 
 import (
@@ -52,6 +57,7 @@ import (
 
 	"github.com/pipewatch/pipewatch/collector"
 	"github.com/pipewatch/pipewatch/collector/kafka"
+	"github.com/pipewatch/pipewatch/demo"
 	"github.com/pipewatch/pipewatch/internal/benchutil"
 	"github.com/pipewatch/pipewatch/storage"
 )
@@ -75,12 +81,16 @@ func profiles() []profile {
 
 func main() { os.Exit(run()) }
 
-// Profiling output files, set by flags; a program-level setting like the
-// flags themselves.
-var cpuProfile, memProfile string
+// Profiling output files and the producers per partition, set by flags; a
+// program-level setting like the flags themselves.
+var (
+	cpuProfile, memProfile string
+	producers              int
+)
 
 func run() int {
 	serve := flag.String("serve", "", "internal: run and seed the cluster of this profile, print its brokers, wait for stdin to close")
+	flag.IntVar(&producers, "producers", 0, "when > 0: every partition is written by this many idempotent producers, the cluster answers DescribeProducers for them (demo.TrackProducers), and the collector runs with producers: true")
 	names := flag.String("profiles", "ctrip,stretch", "profiles to measure, comma-separated (small, ctrip, stretch)")
 	rounds := flag.Int("rounds", 21, "measured fast-path rounds per profile (after 2 warm-up rounds)")
 	sustain := flag.Duration("sustain", time.Minute, "how long to collect every second through the Manager into the TSDB (0 skips)")
@@ -137,7 +147,7 @@ func startCluster(p profile) (*cluster, error) {
 	if err != nil {
 		return nil, fmt.Errorf("find executable: %w", err)
 	}
-	cmd := exec.Command(exe, "-serve", p.name)
+	cmd := exec.Command(exe, "-serve", p.name, "-producers", strconv.Itoa(producers))
 	cmd.Stderr = os.Stderr
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
@@ -189,6 +199,7 @@ func measure(p profile, rounds int, sustain time.Duration, sustained bool) error
 		CollectInterval:  model.Duration(10 * time.Second),
 		CollectTimeout:   model.Duration(10 * time.Second),
 		MetadataInterval: model.Duration(30 * time.Second),
+		Producers:        producers > 0,
 	}
 	if err := directRounds(cfg, rounds); err != nil {
 		return err
@@ -222,10 +233,16 @@ func directRounds(cfg *kafka.Config, rounds int) error {
 		err := col.Collect(ctx, b)
 		return time.Since(start), b, err
 	}
-	first, _, err := collect()
+	first, fb, err := collect()
 	if err != nil {
 		return fmt.Errorf("first round: %w", err)
 	}
+	topicsWithProducers := 0
+	fb.Each(func(l labels.Labels, _ int64, v float64) {
+		if l.Get(model.MetricNameLabel) == "kafka_topic_producers" && v > 0 {
+			topicsWithProducers++
+		}
+	})
 	if _, _, err := collect(); err != nil {
 		return fmt.Errorf("warm-up round: %w", err)
 	}
@@ -260,6 +277,9 @@ func directRounds(cfg *kafka.Config, rounds int) error {
 
 	slices.Sort(durs)
 	fmt.Printf("first round (waits for the first metadata refresh): %v\n", first.Round(time.Millisecond))
+	if cfg.Producers {
+		fmt.Printf("producers: true; %d topics with active producers in the first round\n", topicsWithProducers)
+	}
 	fmt.Printf("fast-path round over %d rounds: median %v, p90 %v, max %v; %d samples per round\n",
 		rounds, durs[len(durs)/2].Round(100*time.Microsecond), durs[len(durs)*9/10].Round(100*time.Microsecond),
 		durs[len(durs)-1].Round(100*time.Microsecond), samples)
@@ -480,6 +500,9 @@ func serveCluster(name string) error {
 		return err
 	}
 	defer c.Close()
+	if producers > 0 {
+		demo.TrackProducers(c)
+	}
 	topics := make([]string, p.topics)
 	for i := range topics {
 		topics[i] = fmt.Sprintf("app-%04d.events", i)
@@ -509,6 +532,29 @@ func serveCluster(name string) error {
 	}
 	if err := cl.Flush(ctx); err != nil {
 		return err
+	}
+	// With -producers N, N-1 more producers (clients, so producer ids)
+	// write one record to every partition.
+	for range producers - 1 {
+		pcl, err := kgo.NewClient(kgo.SeedBrokers(c.ListenAddrs()...),
+			kgo.RecordPartitioner(kgo.ManualPartitioner()), kgo.MaxBufferedRecords(1<<20))
+		if err != nil {
+			return err
+		}
+		for _, t := range topics {
+			for part := range p.partitions {
+				pcl.Produce(ctx, &kgo.Record{Topic: t, Partition: part, Value: []byte(`{"ts":0}`)}, func(_ *kgo.Record, err error) {
+					if err != nil {
+						produceErr.Store(err)
+					}
+				})
+			}
+		}
+		err = pcl.Flush(ctx)
+		pcl.Close()
+		if err != nil {
+			return err
+		}
 	}
 	if err, _ := produceErr.Load().(error); err != nil {
 		return fmt.Errorf("produce: %w", err)

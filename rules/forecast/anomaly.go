@@ -325,12 +325,16 @@ func (w *Workspace) Anomaly(ts []int64, vs []float64, opt AnomalyOptions) (Score
 				// S3: noise that depends on the phase (quiet nights,
 				// noisy days) widens the scale where it is larger.
 				scale = seasScale
-				if opt.PhaseWindow > 0 {
-					scale = max(scale, w.phaseScale(ts, vs, tsx[m-1], opt))
-				}
 				sc.N = nd
 			}
 			sc.Periods = periods
+		}
+		if opt.PhaseWindow > 0 {
+			local, recurring := w.phaseScale(ts, vs, tsx[m-1], opt)
+			if best == SeasonalBaseline {
+				scale = max(scale, local) // S3
+			}
+			scale = max(scale, recurring) // S7, whichever the baseline
 		}
 	}
 	sc.Baseline = best
@@ -434,13 +438,20 @@ func (w *Workspace) seasonalRaw(ts []int64, vs []float64, at []int64, raw []floa
 	return found
 }
 
-// phaseScale returns rule S3's local noise scale at time t: the deviations
-// of the samples within PhaseWindow of t's phase in each of the K past
-// periods from that period's local median, pooled, as 1.4826·MAD. Periods
-// with fewer than 3 such samples are skipped; 0 when none is left.
-func (w *Workspace) phaseScale(ts []int64, vs []float64, t int64, opt AnomalyOptions) float64 {
+// phaseScale returns, at time t, rule S3's local noise scale and rule
+// S7's recurring-excursion scale (0 when not known). S3: the deviations of
+// the samples within PhaseWindow of t's phase in each of the K past
+// periods from that period's local median, pooled, as 1.4826·MAD. S7: the
+// median over those periods of each one's largest deviation, over the
+// median of the largest of n absolute standard normal deviations (n the
+// median sample count of a period's neighbourhood); it needs MinPeriods
+// periods. Periods with fewer than 3 samples in the neighbourhood are
+// skipped.
+func (w *Workspace) phaseScale(ts []int64, vs []float64, t int64, opt AnomalyOptions) (local, recurring float64) {
 	P, pw := opt.Period.Milliseconds(), opt.PhaseWindow.Milliseconds()
 	pooled := w.e[:0]
+	var maxDev, count [MaxPeriods]float64
+	nPeriods := 0
 	for k := range opt.Periods {
 		target := t - int64(k+1)*P
 		lo := searchTime(ts, target-pw)
@@ -453,23 +464,38 @@ func (w *Workspace) phaseScale(ts []int64, vs []float64, t int64, opt AnomalyOpt
 				pooled = append(pooled, vs[j])
 			}
 		}
-		local := pooled[from:]
-		if len(local) < 3 {
+		near := pooled[from:]
+		if len(near) < 3 {
 			pooled = pooled[:from]
 			continue
 		}
-		tmp := buf(&w.b, len(local))
-		copy(tmp, local)
+		tmp := buf(&w.b, len(near))
+		copy(tmp, near)
 		med := medianInPlace(tmp)
-		for j := range local {
-			local[j] = math.Abs(local[j] - med)
+		largest := 0.0
+		for j := range near {
+			near[j] = math.Abs(near[j] - med)
+			largest = max(largest, near[j])
 		}
+		maxDev[nPeriods], count[nPeriods] = largest, float64(len(near))
+		nPeriods++
 	}
 	w.e = pooled
 	if len(pooled) == 0 {
-		return 0
+		return 0, 0
 	}
-	return madScale * medianInPlace(pooled)
+	local = madScale * medianInPlace(pooled)
+	if nPeriods >= opt.MinPeriods {
+		n := medianInPlace(count[:nPeriods])
+		recurring = medianInPlace(maxDev[:nPeriods]) / medianAbsNormalMax(n)
+	}
+	return local, recurring
+}
+
+// medianAbsNormalMax returns the median of the largest of n absolute
+// standard normal variables: x with (2Φ(x) − 1)ⁿ = ½.
+func medianAbsNormalMax(n float64) float64 {
+	return distuv.UnitNormal.Quantile((1 + math.Pow(0.5, 1/n)) / 2)
 }
 
 // searchTime returns the first index with ts[i] ≥ t.

@@ -2,6 +2,7 @@ package forecast
 
 import (
 	"math"
+	"math/rand/v2"
 	"testing"
 	"time"
 )
@@ -266,6 +267,64 @@ func TestWorkspaceReuseMatchesFresh(t *testing.T) {
 		want, _ := Anomaly(ts, vs, opt)
 		if got != want {
 			t.Errorf("n=%d anomaly: workspace %+v, fresh %+v", n, got, want)
+		}
+	}
+}
+
+// TestAnomalyRecurringExcursion checks rule S7: a nightly spike whose
+// time drifts by minutes scores low once it came at about that phase in
+// most past days, while the same spike at a phase where none came before,
+// or with S7 off (no PhaseWindow), scores as rare; under normal noise S7
+// leaves the scale at about the noise's.
+func TestAnomalyRecurringExcursion(t *testing.T) {
+	const step = 5 * time.Minute
+	day := int(24 * time.Hour / step)
+	n := 8 * day
+	rng := rand.New(rand.NewPCG(7, 8))
+	ts := make([]int64, n)
+	vs := make([]float64, n)
+	for i := range n {
+		ts[i] = int64(i) * step.Milliseconds()
+		vs[i] = 1 + 0.05*rng.NormFloat64()
+	}
+	nightly := func(d int) int { return d*day + 36 + []int{0, 3, -2, 4, 1, -3, 2, 0}[d] } // 03:00, ±20 min
+	for d := range 8 {
+		vs[nightly(d)] += 10
+	}
+	afternoon := 7*day + 180 // 15:00 on the last day
+	vs[afternoon] += 10
+	opt := AnomalyOptions{Period: 24 * time.Hour, Periods: 7, MinPeriods: 3, ScaleWindow: 7 * 24 * time.Hour, PhaseWindow: 30 * time.Minute}
+	noPhase := opt
+	noPhase.PhaseWindow = 0
+	score := func(i int, o AnomalyOptions) float64 {
+		t.Helper()
+		sc, err := Anomaly(ts[:i+1], vs[:i+1], o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return sc.Score
+	}
+	if s := score(nightly(7), opt); s > 3 {
+		t.Errorf("nightly spike on day 8 scores %.1f, want < 3 (it came at about 03:00 on every day before)", s)
+	}
+	if s := score(nightly(7), noPhase); s < 20 {
+		t.Errorf("nightly spike without a phase window scores %.1f, want > 20", s)
+	}
+	if s := score(nightly(2), opt); s < 20 {
+		t.Errorf("nightly spike on day 3 scores %.1f, want > 20 (fewer than MinPeriods days before it)", s)
+	}
+	if s := score(afternoon, opt); s < 20 {
+		t.Errorf("afternoon spike scores %.1f, want > 20 (no spike came at that phase)", s)
+	}
+	// Normal noise: the scale with S7 stays within 20% of the one without.
+	for _, i := range []int{7*day + 100, 7*day + 250} {
+		with, err1 := Anomaly(ts[:i+1], vs[:i+1], opt)
+		without, err2 := Anomaly(ts[:i+1], vs[:i+1], noPhase)
+		if err1 != nil || err2 != nil {
+			t.Fatal(err1, err2)
+		}
+		if r := with.Scale / without.Scale; r < 0.8 || r > 1.2 {
+			t.Errorf("sample %d: scale %.4f with the phase window, %.4f without: ratio %.2f, want about 1", i, with.Scale, without.Scale, r)
 		}
 	}
 }

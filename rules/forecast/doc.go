@@ -112,7 +112,17 @@
 //     window, around its median; with PhaseWindow set it is widened to at
 //     least the local noise at the phase: the deviations of the samples
 //     within PhaseWindow of t − k·Period from that period's local median,
-//     pooled over the K periods (noisy days, quiet nights).
+//     pooled over the K periods (noisy days, quiet nights), and, rule
+//     S7, to at least the recurring-excursion scale.
+//   - S7: recurring excursions (with PhaseWindow): the median over the
+//     past periods of each one's largest deviation within PhaseWindow of
+//     the phase, over the median largest of n absolute standard normals
+//     (n samples in such a neighbourhood). An excursion that came at about
+//     the same time in most past periods (a nightly batch job whose start
+//     drifts by minutes) then scores like those before it, where the
+//     MAD, blind to a few samples, would score it as rare; under normal
+//     noise the term equals the noise's standard deviation. It needs
+//     MinPeriods periods with at least 3 samples in the neighbourhood.
 //   - S4: the rolling baseline is the median of the level window, with the
 //     robust scale (R1, R2, R5) of the values over the scale window around
 //     their median.

@@ -51,7 +51,10 @@ type Storage interface {
 // Options are the API's dependencies.
 type Options struct {
 	Storage Storage
-	Engine  *promql.Engine
+	// Queryable is what the query API reads from; nil means
+	// Storage.Queryable(). pipewatch passes storage.LatestQueryable.
+	Queryable promstorage.SampleAndChunkQueryable
+	Engine    *promql.Engine
 	// Parser parses PromQL for format_query and parse_query; nil means the
 	// default parser.
 	Parser parser.Parser
@@ -114,10 +117,13 @@ func New(opts Options) *API {
 	if opts.Gatherer == nil {
 		opts.Gatherer = prometheus.NewRegistry()
 	}
+	if opts.Queryable == nil {
+		opts.Queryable = opts.Storage.Queryable()
+	}
 	a := &API{opts: opts, mux: http.NewServeMux()}
 	prom := newPromAPI(promAPIOptions{
 		engine:     opts.Engine,
-		queryable:  opts.Storage.Queryable(),
+		queryable:  opts.Queryable,
 		admin:      opts.Storage,
 		dbDir:      opts.Storage.Dir(),
 		logger:     opts.Logger,

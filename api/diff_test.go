@@ -25,8 +25,11 @@ func newPipewatchAPI(t testing.TB, series []promref.Series) *httptest.Server {
 	}
 	srv := httptest.NewServer(api.New(api.Options{
 		Storage: st,
-		Engine:  api.NewEngine(nil, nil),
-		Ready:   func() bool { return true },
+		// As pipewatch serves it: instant selectors from the latest
+		// samples where they can be.
+		Queryable: st.LatestQueryable(api.DefaultLookbackDelta),
+		Engine:    api.NewEngine(nil, nil),
+		Ready:     func() bool { return true },
 	}))
 	t.Cleanup(srv.Close)
 	return srv

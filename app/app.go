@@ -148,8 +148,9 @@ func Run(ctx context.Context, opts Options) error {
 	// evaluator does not run before the run group starts.
 	var alerts *alert.Manager
 	var placer *placer
-	// Rules and the topology read instant selectors from the latest
-	// committed samples where they can (see storage.LatestQueryable).
+	// Rules, the topology and the query API read instant selectors from
+	// the latest committed samples where they can (see
+	// storage.LatestQueryable).
 	latest := st.LatestQueryable(api.DefaultLookbackDelta)
 	evaluator, err := rules.New(env.rules(cfg), rules.Options{
 		Engine:    engine,
@@ -221,6 +222,7 @@ func Run(ctx context.Context, opts Options) error {
 	var ready atomic.Bool
 	handler := api.New(api.Options{
 		Storage:    st,
+		Queryable:  latest,
 		Engine:     engine,
 		Metadata:   manager.Metadata,
 		Ready:      ready.Load,

@@ -193,7 +193,7 @@ func (l *latestSamples) shrinkIfSparse(headSeries uint64, now time.Time) {
 
 // register registers the select counters with reg.
 func (l *latestSamples) register(reg prometheus.Registerer) error {
-	const name, help = "pipewatch_storage_latest_selects_total", "Instant selects of rule evaluation and the topology, by what answered them: the latest committed samples (memory) or the TSDB (tsdb)."
+	const name, help = "pipewatch_storage_latest_selects_total", "Instant selects of rule evaluation, the topology and the query API, by what answered them: the latest committed samples (memory) or the TSDB (tsdb)."
 	for _, c := range []struct {
 		answer string
 		n      *atomic.Uint64
@@ -290,8 +290,9 @@ func (l *latestSamples) getLocked(ref uint64) (t int64, v float64, ok bool) {
 // LatestQueryable returns a Queryable that answers instant selectors
 // evaluated with lookback delta lookback from the newest committed sample
 // of each series (see "Latest samples" in latest.go), and everything else
-// from the TSDB. Rule evaluation and the topology read through it.
-func (s *Storage) LatestQueryable(lookback time.Duration) promstorage.Queryable {
+// from the TSDB; its chunk queriers are the TSDB's. Rule evaluation, the
+// topology and the query API read through it.
+func (s *Storage) LatestQueryable(lookback time.Duration) promstorage.SampleAndChunkQueryable {
 	return latestQueryable{s: s, lookback: lookback.Milliseconds()}
 }
 
@@ -307,6 +308,11 @@ func (q latestQueryable) Querier(mint, maxt int64) (promstorage.Querier, error) 
 		return nil, err
 	}
 	return &latestQuerier{Querier: inner, q: q}, nil
+}
+
+// ChunkQuerier implements storage.ChunkQueryable: the TSDB's.
+func (q latestQueryable) ChunkQuerier(mint, maxt int64) (promstorage.ChunkQuerier, error) {
+	return q.s.db.ChunkQuerier(mint, maxt)
 }
 
 // latestQuerier is a TSDB querier whose instant selectors are answered

@@ -335,10 +335,26 @@ func (lq *latestQuerier) Select(ctx context.Context, sortSeries bool, hints *pro
 	return lq.Querier.Select(ctx, sortSeries, hints, ms...)
 }
 
-// instant reports whether hints select one instant's sample per series.
+// instant reports whether hints select one instant's sample per series,
+// from a window whose samples are all in the head.
 func (lq *latestQuerier) instant(h *promstorage.SelectHints) bool {
 	return h != nil && h.Range == 0 && h.Step == 0 && h.Limit == 0 && h.ShardCount == 0 &&
-		h.End-h.Start == lq.q.lookback-1 && h.Start >= lq.q.s.db.Head().MinTime()
+		h.End-h.Start == lq.q.lookback-1 && lq.q.s.allInHead(h.Start)
+}
+
+// allInHead reports whether every stored sample at or after t is in the
+// head: t is not before the head's oldest sample, or no persisted block
+// holds a sample at or after t (a young TSDB, or one just started).
+func (s *Storage) allInHead(t int64) bool {
+	if t >= s.db.Head().MinTime() {
+		return true
+	}
+	for _, b := range s.db.Blocks() {
+		if b.Meta().MaxTime > t {
+			return false
+		}
+	}
+	return true
 }
 
 // latestSet is the series set of a latest select.

@@ -18,8 +18,8 @@ import (
 const testLookback = 5 * time.Minute
 
 // latestWorld writes series of every shape the latest samples must get
-// right into st, ending at end: regular ones, series that stopped 3 and
-// 10 minutes before end, one ended by a stale marker, one whose last
+// right into st, ending at end: regular ones, series that stopped 3, 10
+// and 38 minutes before end (2 minutes after the first samples), one ended by a stale marker, one whose last
 // append is out of order, one with a sample after end, and one that
 // repeats its last timestamp.
 func latestWorld(t *testing.T, st *Storage, end int64, rng *rand.Rand) {
@@ -42,6 +42,9 @@ func latestWorld(t *testing.T, st *Storage, end int64, rng *rand.Rand) {
 			}
 			if ts <= end-10*60_000 {
 				add(series("stopped10m", i), ts, float64(i))
+			}
+			if ts <= end-38*60_000 {
+				add(series("early", i), ts, float64(i))
 			}
 		}
 		// One commit per collection round, as collectors do.
@@ -70,7 +73,7 @@ func latestWorld(t *testing.T, st *Storage, end int64, rng *rand.Rand) {
 // subqueries, offsets and @ modifiers, which must fall back.
 var latestExprs = []string{
 	`lag`, `lag > 500`, `sum by (consumergroup) (lag)`, `count(stopped3m)`, `count(stopped10m)`,
-	`stopped3m`, `stale`, `ooo`, `future`, `dup`, `timestamp(lag)`, `timestamp(ooo)`,
+	`stopped3m`, `early`, `stale`, `ooo`, `future`, `dup`, `timestamp(lag)`, `timestamp(ooo)`,
 	`lag / on (consumergroup, partition, job) stopped3m`, `absent(stopped10m)`, `absent(nosuch)`,
 	`rate(lag[5m])`, `max_over_time(lag[1m])`, `lag offset 2m`, `lag offset 6m`, `max_over_time(lag[10m:1m])`,
 	`lag @ 1000`, `lag offset -1m`, `ooo offset -30s`, `sort_desc(topk(3, lag))`, `{__name__=~"stale|ooo|future"}`,
@@ -103,7 +106,7 @@ func TestLatestQueryableMatchesTSDB(t *testing.T) {
 		}
 	}
 	answered := st.latest.answered.Load()
-	for _, d := range []int64{-600_000, -200_000, -30_000, -1, 0, 1, 10_000, 59_999, 60_000, 200_000, 299_999, 300_000, 400_000} {
+	for _, d := range []int64{-2_300_000, -600_000, -200_000, -30_000, -1, 0, 1, 10_000, 59_999, 60_000, 200_000, 299_999, 300_000, 400_000} {
 		compareAt(t, end+d)
 	}
 	if n := st.latest.answered.Load() - answered; n < 50 {
@@ -214,4 +217,50 @@ func instant(t *testing.T, engine *promql.Engine, q promstorage.Queryable, expr 
 		t.Fatalf("%s at %d on %T: %v", expr, ms, q, res.Err)
 	}
 	return res.Value.String()
+}
+
+// TestLatestQueryableWithBlocks checks instants whose lookback window
+// reaches into a persisted block: series that only the block holds must
+// be found, so the TSDB answers there.
+func TestLatestQueryableWithBlocks(t *testing.T) {
+	st, err := Open(t.TempDir(), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	end := time.Now().Truncate(time.Minute).UnixMilli()
+	base := end - 4*60*60_000
+	for ts := base; ts <= end; ts += 60_000 {
+		app := st.Appender(context.Background())
+		for i := range 5 {
+			l := labels.FromStrings(model.MetricNameLabel, "lag", "partition", fmt.Sprint(i))
+			if _, err := app.Append(0, l, ts, float64(ts-base)); err != nil {
+				t.Fatal(err)
+			}
+			if ts <= base+60*60_000 {
+				l := labels.FromStrings(model.MetricNameLabel, "oldonly", "partition", fmt.Sprint(i))
+				if _, err := app.Append(0, l, ts, float64(i)); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		if err := app.Commit(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := st.db.Compact(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if len(st.db.Blocks()) == 0 || st.db.Head().MinTime() <= base+60*60_000 {
+		t.Fatalf("%d blocks, head from %d: want the first hours persisted", len(st.db.Blocks()), (st.db.Head().MinTime()-base)/60_000)
+	}
+	engine := promql.NewEngine(promql.EngineOpts{MaxSamples: 1e7, Timeout: time.Minute, LookbackDelta: testLookback})
+	for _, at := range []int64{base + 62*60_000, base + 3*60*60_000, end} {
+		for _, expr := range []string{`oldonly`, `lag`, `count({__name__=~"lag|oldonly"})`} {
+			want := instant(t, engine, st.Queryable(), expr, at)
+			if got := instant(t, engine, st.LatestQueryable(testLookback), expr, at); got != want {
+				t.Errorf("%s at %d min:\nTSDB:   %s\nlatest: %s", expr, (at-base)/60_000, want, got)
+			}
+		}
+	}
 }

@@ -75,16 +75,17 @@ func newLatestPage() *latestPage {
 // latestSamples is the storage's memory of the newest committed float
 // sample of every head series, indexed by series reference.
 type latestSamples struct {
-	// mu guards pages, floor and maxSeen. Commits hold it for reading
-	// while they record their samples, so that a reset never loses a
-	// recorded sample without raising the floor above it.
+	// mu guards pages and floor. Commits hold it for reading while they
+	// record their samples.
 	mu    sync.RWMutex
 	pages []*latestPage
 	// floor bounds the timestamps of samples committed before the
-	// memory started.
+	// memory started (or was last reset).
 	floor int64
-	// maxSeen is the newest timestamp recorded since then.
-	maxSeen int64
+	// maxSeen is the newest timestamp recorded, raised before the samples
+	// are written, so that a reset dropping them raises the floor above
+	// them.
+	maxSeen atomic.Int64
 	// allocated counts the pages; checked is when the size was last
 	// compared with the head's.
 	allocated int
@@ -103,7 +104,9 @@ type appended struct {
 
 // newLatestSamples returns an empty memory whose floor is floor.
 func newLatestSamples(floor int64) *latestSamples {
-	return &latestSamples{floor: floor, maxSeen: floor}
+	l := &latestSamples{floor: floor}
+	l.maxSeen.Store(floor)
+	return l
 }
 
 // record remembers the committed samples recs, keeping for each series
@@ -112,11 +115,20 @@ func (l *latestSamples) record(recs []appended) {
 	if len(recs) == 0 {
 		return
 	}
+	newest := recs[0].t
+	for _, r := range recs[1:] {
+		newest = max(newest, r.t)
+	}
+	for {
+		seen := l.maxSeen.Load()
+		if newest <= seen || l.maxSeen.CompareAndSwap(seen, newest) {
+			break
+		}
+	}
 	l.mu.RLock()
 	var (
 		page   *latestPage
 		pageNo = -1
-		newest = int64(math.MinInt64)
 	)
 	for _, r := range recs {
 		if n := int(r.ref >> latestPageBits); n != pageNo {
@@ -130,20 +142,16 @@ func (l *latestSamples) record(recs []appended) {
 		if r.t >= page.t[i] {
 			page.t[i], page.v[i] = r.t, r.v
 		}
-		newest = max(newest, r.t)
 	}
 	page.mu.Unlock()
 	l.mu.RUnlock()
-
-	l.mu.Lock()
-	l.maxSeen = max(l.maxSeen, newest)
-	l.mu.Unlock()
 }
 
 // pageLocked returns page n, creating it (and growing pages) if needed.
 // The caller holds l.mu for reading; growing takes it for writing in
-// between, which a reset may use, so the page returned may belong to the
-// memory as reset (never to a dropped one).
+// between, which a reset may use: the page returned then belongs to the
+// memory as reset, and the samples written before went with the dropped
+// pages, below the raised floor.
 func (l *latestSamples) pageLocked(n int) *latestPage {
 	if n < len(l.pages) && l.pages[n] != nil {
 		return l.pages[n]
@@ -168,7 +176,7 @@ func (l *latestSamples) pageLocked(n int) *latestPage {
 func (l *latestSamples) reset() {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	l.floor = max(l.floor, l.maxSeen)
+	l.floor = max(l.floor, l.maxSeen.Load())
 	l.pages, l.allocated = nil, 0
 }
 

@@ -40,32 +40,45 @@ import (
 //     the window's end (an evaluation in the past) sends the whole select
 //     to the TSDB, since an older sample would be the answer.
 //   - A series with no remembered sample received none since the memory
-//     started (Open, or its last reset); the newest sample committed before
-//     then is no newer than the floor. When the floor is older than the
-//     window, such a series has nothing in it and is skipped; otherwise the
-//     select goes to the TSDB.
+//     started (Open, or its last reset), or its page was dropped; the
+//     newest sample it may have is no newer than the floor (the newest
+//     stored at Open, the newest recorded at a reset, the page's newest
+//     when it was dropped). When the floor is older than the window, such
+//     a series has nothing in it and is skipped; otherwise the select goes
+//     to the TSDB.
 //   - The memory is updated when Commit has written the samples to the
 //     TSDB and before it returns, so a query that starts after Commit
 //     returned sees them, as it would in the TSDB.
 //   - Deleting series resets the memory (and raises the floor), since
-//     the remembered samples may be deleted ones. So does a memory that
-//     has grown to more than twice the head's series, as series churn
-//     leaves entries of series the head has dropped (series references are
-//     never reused).
+//     the remembered samples may be deleted ones.
+//   - Series references are never reused, so series churn would grow the
+//     memory for ever: a page (1,024 consecutive references) no commit
+//     wrote into for 10 minutes is dropped, leaving its newest timestamp
+//     as the floor of its series.
 
 // latestPageBits sets the entries per page of latestSamples: 1,024, 16 KiB.
 const latestPageBits = 10
+
+// latestIdleAfter is how long a page of the latest samples is kept without
+// a commit writing into it. It is longer than the lookback delta, so that
+// the floor a dropped page leaves is usually older than a current window
+// and selects of its series are still answered from the memory.
+const latestIdleAfter = 10 * time.Minute
 
 // latestPage holds the newest committed sample of 1,024 consecutive
 // series references; t is math.MinInt64 for a reference with none.
 type latestPage struct {
 	mu sync.RWMutex
-	t  [1 << latestPageBits]int64
-	v  [1 << latestPageBits]float64
+	// maxT is the newest timestamp written into the page, and touched
+	// when (Unix ns) a commit last wrote into it.
+	maxT    int64
+	touched int64
+	t       [1 << latestPageBits]int64
+	v       [1 << latestPageBits]float64
 }
 
 func newLatestPage() *latestPage {
-	p := &latestPage{}
+	p := &latestPage{maxT: math.MinInt64}
 	for i := range p.t {
 		p.t[i] = math.MinInt64
 	}
@@ -75,10 +88,13 @@ func newLatestPage() *latestPage {
 // latestSamples is the storage's memory of the newest committed float
 // sample of every head series, indexed by series reference.
 type latestSamples struct {
-	// mu guards pages and floor. Commits hold it for reading while they
-	// record their samples.
+	// mu guards pages, floors, floor and checked. Commits hold it for
+	// reading while they record their samples.
 	mu    sync.RWMutex
 	pages []*latestPage
+	// floors[n] bounds the timestamps of the samples of page n's series
+	// when the page was dropped for idleness (the page's maxT then).
+	floors []int64
 	// floor bounds the timestamps of samples committed before the
 	// memory started (or was last reset).
 	floor int64
@@ -86,10 +102,8 @@ type latestSamples struct {
 	// are written, so that a reset dropping them raises the floor above
 	// them.
 	maxSeen atomic.Int64
-	// allocated counts the pages; checked is when the size was last
-	// compared with the head's.
-	allocated int
-	checked   time.Time
+	// checked is when idle pages were last looked for.
+	checked time.Time
 	// answered and fellBack count the instant selects answered from the
 	// memory and those it sent to the TSDB.
 	answered, fellBack atomic.Uint64
@@ -110,8 +124,8 @@ func newLatestSamples(floor int64) *latestSamples {
 }
 
 // record remembers the committed samples recs, keeping for each series
-// the newest.
-func (l *latestSamples) record(recs []appended) {
+// the newest; now is the commit's time.
+func (l *latestSamples) record(recs []appended, now time.Time) {
 	if len(recs) == 0 {
 		return
 	}
@@ -125,6 +139,7 @@ func (l *latestSamples) record(recs []appended) {
 			break
 		}
 	}
+	stamp := now.UnixNano()
 	l.mu.RLock()
 	var (
 		page   *latestPage
@@ -137,11 +152,13 @@ func (l *latestSamples) record(recs []appended) {
 			}
 			page, pageNo = l.pageLocked(n), n
 			page.mu.Lock()
+			page.touched = stamp
 		}
 		i := r.ref & (1<<latestPageBits - 1)
 		if r.t >= page.t[i] {
 			page.t[i], page.v[i] = r.t, r.v
 		}
+		page.maxT = max(page.maxT, r.t)
 	}
 	page.mu.Unlock()
 	l.mu.RUnlock()
@@ -163,12 +180,20 @@ func (l *latestSamples) pageLocked(n int) *latestPage {
 	}
 	if l.pages[n] == nil {
 		l.pages[n] = newLatestPage()
-		l.allocated++
 	}
 	p := l.pages[n]
 	l.mu.Unlock()
 	l.mu.RLock()
 	return p
+}
+
+// floorLocked bounds the timestamps of a series of page n that has no
+// remembered sample; the caller holds l.mu.
+func (l *latestSamples) floorLocked(n int) int64 {
+	if n < len(l.floors) {
+		return max(l.floor, l.floors[n])
+	}
+	return l.floor
 }
 
 // reset forgets every remembered sample, raising the floor to the newest
@@ -177,25 +202,38 @@ func (l *latestSamples) reset() {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.floor = max(l.floor, l.maxSeen.Load())
-	l.pages, l.allocated = nil, 0
+	l.pages, l.floors = nil, nil
 }
 
-// shrinkIfSparse resets the memory when it holds more than twice as many
-// entries as the head has series (and at least 64 pages), at most once a
-// minute.
-func (l *latestSamples) shrinkIfSparse(headSeries uint64, now time.Time) {
+// dropIdle drops, at most once a minute, the pages no commit wrote into
+// for latestIdleAfter: series that stopped (series references are never
+// reused, so churn would otherwise grow the memory for ever). Each
+// dropped page leaves its newest timestamp as the floor of its series.
+func (l *latestSamples) dropIdle(now time.Time) {
 	l.mu.RLock()
 	due := now.Sub(l.checked) >= time.Minute
-	size := uint64(l.allocated) << latestPageBits
 	l.mu.RUnlock()
 	if !due {
 		return
 	}
 	l.mu.Lock()
+	defer l.mu.Unlock()
 	l.checked = now
-	l.mu.Unlock()
-	if l.allocated >= 64 && size > 2*headSeries {
-		l.reset()
+	idleSince := now.Add(-latestIdleAfter).UnixNano()
+	for n, p := range l.pages {
+		if p == nil || p.touched > idleSince {
+			continue
+		}
+		if n >= len(l.floors) {
+			grown := make([]int64, n+1)
+			for i := range grown {
+				grown[i] = math.MinInt64
+			}
+			copy(grown, l.floors)
+			l.floors = grown
+		}
+		l.floors[n] = max(l.floors[n], p.maxT)
+		l.pages[n] = nil
 	}
 }
 
@@ -239,13 +277,12 @@ func (l *latestSamples) selectLatest(ctx context.Context, head *tsdb.Head, hints
 		return nil, false
 	}
 	l.mu.RLock()
-	floor := l.floor
 	for p.Next() {
 		ref := uint64(p.At())
 		t, v, known := l.getLocked(ref)
 		switch {
 		case !known:
-			if floor >= hints.Start {
+			if l.floorLocked(int(ref>>latestPageBits)) >= hints.Start {
 				l.mu.RUnlock()
 				return nil, false
 			}

@@ -114,6 +114,14 @@ func TestLatestQueryableMatchesTSDB(t *testing.T) {
 		t.Errorf("the latest samples answered %d selects, want most plain ones", n)
 	}
 
+	// Dropping idle pages leaves floors that keep the answers right.
+	st.latest.dropIdle(time.Now().Add(time.Hour))
+	if n := st.latest.pagesHeld(); n != 0 {
+		t.Fatalf("%d pages held after all went idle", n)
+	}
+	compareAt(t, end)
+	compareAt(t, end+testLookback.Milliseconds()+1)
+
 	// Deleting series forgets the latest samples. (Whole series: deleting
 	// part of one makes the TSDB's own query panic when it also trims the
 	// series' chunks, in tombstones.Intervals.Add of Prometheus v0.315.0.)
@@ -178,31 +186,56 @@ func TestLatestQueryableAfterReopen(t *testing.T) {
 	}
 }
 
-// TestLatestSamplesShrink checks that a memory grown past twice the
-// head's series is reset, raising the floor, and that one that is not is
-// kept.
-func TestLatestSamplesShrink(t *testing.T) {
+// TestLatestSamplesDropIdlePages checks that pages no commit wrote into
+// for latestIdleAfter are dropped, at most once a minute, each leaving its
+// newest timestamp as the floor of its series, and that others are kept.
+func TestLatestSamplesDropIdlePages(t *testing.T) {
 	l := newLatestSamples(math.MinInt64)
+	now := time.Now()
 	var recs []appended
-	for ref := range uint64(100 << latestPageBits) {
-		if ref%(1<<latestPageBits) == 0 {
-			recs = append(recs, appended{ref: ref, t: int64(ref), v: 1})
+	for page := range uint64(4) {
+		recs = append(recs, appended{ref: page << latestPageBits, t: int64(100 + page), v: 1}, appended{ref: page<<latestPageBits + 7, t: int64(200 + page), v: 2})
+	}
+	l.record(recs, now)
+	l.record([]appended{{ref: 2<<latestPageBits + 1, t: 300, v: 3}}, now.Add(5*time.Minute))
+	l.dropIdle(now.Add(latestIdleAfter - time.Second))
+	if got := l.pagesHeld(); got != 4 {
+		t.Fatalf("%d pages after a check before any page was idle for long, want 4", got)
+	}
+	l.dropIdle(now.Add(latestIdleAfter + 30*time.Second))
+	if got := l.pagesHeld(); got != 4 {
+		t.Fatalf("%d pages after a second check within a minute, want 4", got)
+	}
+	l.dropIdle(now.Add(latestIdleAfter + time.Minute))
+	if got := l.pagesHeld(); got != 1 || l.pages[2] == nil {
+		t.Fatalf("%d pages held after the idle ones were dropped, want page 2 alone", got)
+	}
+	l.mu.RLock()
+	defer l.mu.RUnlock()
+	for page, want := range []int64{200, 201, math.MinInt64, 203} {
+		if got := l.floorLocked(page); got != want {
+			t.Errorf("floor of page %d = %d, want %d", page, got, want)
 		}
 	}
-	l.record(recs)
-	now := time.Now()
-	l.shrinkIfSparse(1<<30, now)
-	if l.allocated != 100 {
-		t.Fatalf("pages = %d after a check with many head series, want 100", l.allocated)
+	if got := l.floorLocked(9); got != math.MinInt64 {
+		t.Errorf("floor of a page never held = %d, want the memory's", got)
 	}
-	l.shrinkIfSparse(100, now.Add(30*time.Second))
-	if l.allocated != 100 {
-		t.Fatalf("pages = %d after a check within a minute, want 100", l.allocated)
+	if _, _, ok := l.getLocked(2<<latestPageBits + 1); !ok {
+		t.Error("the kept page lost its sample")
 	}
-	l.shrinkIfSparse(100, now.Add(time.Minute))
-	if l.allocated != 0 || l.floor != recs[len(recs)-1].t {
-		t.Fatalf("pages = %d, floor %d after the memory outgrew the head; want 0 and %d", l.allocated, l.floor, recs[len(recs)-1].t)
+}
+
+// pagesHeld counts the pages held.
+func (l *latestSamples) pagesHeld() int {
+	l.mu.RLock()
+	defer l.mu.RUnlock()
+	n := 0
+	for _, p := range l.pages {
+		if p != nil {
+			n++
+		}
 	}
+	return n
 }
 
 // instant evaluates expr at ms on q and renders the result.

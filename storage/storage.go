@@ -156,8 +156,9 @@ func (a *Appender) Commit() error {
 	if err := a.app.Commit(); err != nil {
 		return err
 	}
-	a.s.latest.record(a.recs)
-	a.s.latest.shrinkIfSparse(a.s.db.Head().NumSeries(), time.Now())
+	now := time.Now()
+	a.s.latest.record(a.recs, now)
+	a.s.latest.dropIdle(now)
 	return nil
 }
 

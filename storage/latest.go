@@ -77,6 +77,7 @@ type latestPage struct {
 	v       [1 << latestPageBits]float64
 }
 
+// newLatestPage returns a page without samples.
 func newLatestPage() *latestPage {
 	p := &latestPage{maxT: math.MinInt64}
 	for i := range p.t {
@@ -276,26 +277,22 @@ func (l *latestSamples) selectLatest(ctx context.Context, head *tsdb.Head, hints
 	if err != nil {
 		return nil, false
 	}
-	l.mu.RLock()
 	for p.Next() {
 		ref := uint64(p.At())
-		t, v, known := l.getLocked(ref)
+		t, v, known, floor := l.lookup(ref)
 		switch {
 		case !known:
-			if l.floorLocked(int(ref>>latestPageBits)) >= hints.Start {
-				l.mu.RUnlock()
+			if floor >= hints.Start {
 				return nil, false
 			}
 			continue
 		case t > hints.End:
-			l.mu.RUnlock()
 			return nil, false
 		case t < hints.Start:
 			continue
 		}
 		out = append(out, latestSeries{ref: ref, t: t, v: v})
 	}
-	l.mu.RUnlock()
 	if p.Err() != nil {
 		return nil, false
 	}
@@ -315,6 +312,17 @@ func (l *latestSamples) selectLatest(ctx context.Context, head *tsdb.Head, hints
 		slices.SortFunc(kept, func(a, b latestSeries) int { return labels.Compare(a.lset, b.lset) })
 	}
 	return kept, true
+}
+
+// lookup returns the remembered sample of ref or, when there is none, the
+// floor of its timestamps.
+func (l *latestSamples) lookup(ref uint64) (t int64, v float64, known bool, floor int64) {
+	l.mu.RLock()
+	defer l.mu.RUnlock()
+	if t, v, known = l.getLocked(ref); known {
+		return t, v, true, 0
+	}
+	return 0, 0, false, l.floorLocked(int(ref >> latestPageBits))
 }
 
 // getLocked returns the remembered sample of ref; the caller holds l.mu
@@ -341,6 +349,7 @@ func (s *Storage) LatestQueryable(lookback time.Duration) promstorage.SampleAndC
 	return latestQueryable{s: s, lookback: lookback.Milliseconds()}
 }
 
+// latestQueryable is the Queryable LatestQueryable returns.
 type latestQueryable struct {
 	s        *Storage
 	lookback int64
@@ -408,15 +417,19 @@ type latestSet struct {
 	i      int
 }
 
+// Next implements storage.SeriesSet.
 func (s *latestSet) Next() bool {
 	s.i++
 	return s.i < len(s.series)
 }
 
+// At implements storage.SeriesSet.
 func (s *latestSet) At() promstorage.Series { return &s.series[s.i] }
 
+// Err implements storage.SeriesSet: a latest select cannot fail.
 func (s *latestSet) Err() error { return nil }
 
+// Warnings implements storage.SeriesSet.
 func (s *latestSet) Warnings() annotations.Annotations { return nil }
 
 // Labels implements storage.Series.

@@ -113,8 +113,8 @@ func (s *Storage) Appender(ctx context.Context) *Appender {
 	return &Appender{app: s.db.Appender(ctx), s: s}
 }
 
-// Queryable returns the sample and chunk queryable that PromQL and the HTTP
-// API read from.
+// Queryable returns the TSDB's sample and chunk queryable. LatestQueryable
+// answers instant selectors faster, with the same results.
 func (s *Storage) Queryable() promstorage.SampleAndChunkQueryable { return s.db }
 
 // NumSeries returns the number of series currently in the in-memory head.

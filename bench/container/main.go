@@ -27,7 +27,7 @@
 // cgroup reader's test switch (cgroups.TestMode), which only skips the
 // check that a configured root is a cgroup file system.
 //
-//	go run ./bench/container [-leaves 2600] [-rounds 5] [-interval 1s] [-metrics default|all] [-cfq] [-manager]
+//	go run ./bench/container [-leaves 2600] [-rounds 12] [-interval 1s] [-metrics default|all] [-cfq] [-manager] [-max-open-files N]
 package main
 
 import (
@@ -64,6 +64,8 @@ type options struct {
 	manager  bool
 	// discoveryEvery is the number of housekeeping rounds per discovery.
 	discoveryEvery int
+	// maxOpenFiles is the collector's max_open_files.
+	maxOpenFiles int
 }
 
 func run() int {
@@ -76,6 +78,7 @@ func run() int {
 	flag.BoolVar(&o.cfq, "cfq", false, "cgroup v1: write the eight block IO files of the CFQ scheduler (kernels before 5.0) instead of BFQ's two")
 	flag.BoolVar(&o.manager, "manager", false, "run the collector Manager end to end into a discarding appender")
 	flag.IntVar(&o.discoveryEvery, "discovery-every", 0, "discover every N rounds (0: the default ratio, discovery_interval / 5s)")
+	flag.IntVar(&o.maxOpenFiles, "max-open-files", container.DefaultConfig.MaxOpenFiles, "the collector's max_open_files (0: keep no cgroup file open between rounds)")
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile to this file")
 	flag.Parse()
 	if *cpuProfile != "" {
@@ -139,6 +142,7 @@ func bench(o options) error {
 	cfg.CollectInterval = model.Duration(o.interval)
 	cfg.CollectTimeout = model.Duration(o.interval)
 	cfg.MaxContainers = len(names) + 1
+	cfg.MaxOpenFiles = o.maxOpenFiles
 	// Keep the default ratio of discovery to housekeeping rounds (15s to
 	// 5s), so that averages over a multiple of it include discovery.
 	if o.discoveryEvery <= 0 {
@@ -172,7 +176,7 @@ func benchCollect(cfg container.Config, o options) error {
 		return err
 	}
 	fmt.Printf("start (machine description, discovery with specs, first round, first collect): %s CPU\n", (benchutil.CPUTime() - c0).Round(time.Millisecond))
-	printOpenFiles(reg)
+	printOpenFiles(reg, cfg.MaxOpenFiles)
 	fmt.Printf("%-6s %12s %12s %10s %12s %9s\n", "round", "housekeep", "collect", "samples", "cpu/round", "core@5s")
 	var total time.Duration
 	seen := rounds(reg)
@@ -273,14 +277,14 @@ func rounds(reg *prometheus.Registry) uint64 {
 
 // printOpenFiles prints how many cgroup files the collector keeps open,
 // and the descriptor limit that bounds them (with max_open_files).
-func printOpenFiles(reg *prometheus.Registry) {
+func printOpenFiles(reg *prometheus.Registry, maxOpenFiles int) {
 	var rl unix.Rlimit
 	_ = unix.Getrlimit(unix.RLIMIT_NOFILE, &rl)
 	kept := 0.0
 	if m := selfMetric(reg, "pipewatch_container_open_files"); m != nil {
 		kept = m.GetGauge().GetValue()
 	}
-	fmt.Printf("cgroup files kept open: %.0f (max_open_files %d, RLIMIT_NOFILE %d)\n", kept, container.DefaultConfig.MaxOpenFiles, rl.Cur)
+	fmt.Printf("cgroup files kept open: %.0f (max_open_files %d, RLIMIT_NOFILE %d)\n", kept, maxOpenFiles, rl.Cur)
 }
 
 // selfMetric returns the first series of the named self-metric, or nil.

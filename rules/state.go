@@ -11,7 +11,6 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"strings"
 	"sync"
 	"time"
 
@@ -294,9 +293,13 @@ func saveAlert(key, rule, ruleLabels string, a *promrules.Alert) savedAlert {
 // restoreFiring puts the alerts saved for g back into its rules, as firing,
 // before g's first evaluation at ts. That evaluation then keeps them firing
 // (their condition holds, or keep_firing_for holds them) or resolves them,
-// sending the resolve. Alerts of rules that no longer exist, and of rules
-// whose labels are templates (their label set is not known before
-// evaluating), are dropped.
+// sending the resolve. Alerts of rules that no longer exist are dropped.
+//
+// The saved label set is the one the rule produced, templates in its rule
+// labels already expanded. The donor expands them again for the saved
+// sample and value; an alert whose expansion does not give back the saved
+// set (a template that reads something other than the sample's labels and
+// value) is not restored.
 func (e *Evaluator) restoreFiring(ctx context.Context, g *group, ts time.Time) {
 	saved := e.state.take(g.key)
 	if len(saved) == 0 {
@@ -308,7 +311,7 @@ func (e *Evaluator) restoreFiring(ctx context.Context, g *group, ts time.Time) {
 	)
 	for _, r := range g.prom.Rules() {
 		ar, ok := r.(*promrules.AlertingRule)
-		if !ok || hasTemplate(ar.Labels()) {
+		if !ok {
 			continue
 		}
 		ruleLabels := ar.Labels().String()
@@ -363,17 +366,6 @@ func (e *Evaluator) restoreFiring(ctx context.Context, g *group, ts time.Time) {
 	})
 	g.prom.CopyState(from)
 	e.logger.Info("restored firing alerts", "group", g.prom.Name(), "alerts", restored)
-}
-
-// hasTemplate reports whether any label value is a template.
-func hasTemplate(ls labels.Labels) bool {
-	found := false
-	ls.Range(func(l labels.Label) {
-		if strings.Contains(l.Value, "{{") {
-			found = true
-		}
-	})
-	return found
 }
 
 // mix is a 64-bit finaliser (splitmix64), spreading the bits of a hash.

@@ -170,3 +170,68 @@ func TestFiringStateDropsRemovedRules(t *testing.T) {
 		t.Errorf("corrupt state file: error %v, want one naming %s", err, stateFile)
 	}
 }
+
+// TestTemplatedLabelsSurviveRestart checks that an alert whose rule labels
+// are templates is restored too: its saved label set is the expanded one,
+// and the first evaluation after the restart finds it firing since before
+// the restart (not pending again), while one whose expanded labels changed
+// while the process was down is resolved and the new label set pends.
+func TestTemplatedLabelsSurviveRestart(t *testing.T) {
+	const templated = `
+groups:
+  - name: pipeline
+    interval: 1h
+    rules:
+      - alert: Backlog
+        expr: backlog > 10
+        for: 5m
+        labels: {severity: '{{ if gt $value 100.0 }}page{{ else }}ticket{{ end }}'}
+`
+	dir := t.TempDir()
+	ruleFile := filepath.Join(dir, "rules.yml")
+	if err := os.WriteFile(ruleFile, []byte(templated), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	stateFile := filepath.Join(dir, "rules-state.json")
+	st, err := storage.Open(filepath.Join(dir, "data"), storage.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	t0 := time.Now().Truncate(time.Minute).Add(-30 * time.Minute)
+	states := func(h *harness) []string {
+		var out []string
+		for _, r := range h.e.AlertingRules() {
+			for _, a := range r.ActiveAlerts() {
+				out = append(out, a.Labels.Get("severity")+" "+a.State.String()+" since "+a.ActiveAt.Sub(t0).String())
+			}
+		}
+		slices.Sort(out)
+		return out
+	}
+
+	first := startProcess(t, st, ruleFile, stateFile)
+	first.eval(t0, map[string]float64{"backlog": 50})
+	if got := first.eval(t0.Add(5*time.Minute), map[string]float64{"backlog": 50}); !slices.Equal(got, []string{"Backlog firing"}) {
+		t.Fatalf("first process: notifications %q, want Backlog firing", got)
+	}
+	first.stop()
+
+	second := startProcess(t, st, ruleFile, stateFile)
+	second.eval(t0.Add(7*time.Minute), map[string]float64{"backlog": 50})
+	if got, want := states(second), []string{"ticket firing since 0s"}; !slices.Equal(got, want) {
+		t.Errorf("after restart: alerts %q, want %q", got, want)
+	}
+	second.stop()
+
+	// Down again; the backlog grew past 100, so the expanded severity
+	// changed: the saved ticket alert resolves and a page alert pends.
+	third := startProcess(t, st, ruleFile, stateFile)
+	if got := third.eval(t0.Add(9*time.Minute), map[string]float64{"backlog": 500}); !slices.Equal(got, []string{"Backlog resolved"}) {
+		t.Errorf("severity changed while down: notifications %q, want the ticket alert resolved", got)
+	}
+	if got, want := states(third), []string{"page pending since 9m0s"}; !slices.Equal(got, want) {
+		t.Errorf("severity changed while down: alerts %q, want %q", got, want)
+	}
+	third.stop()
+}

@@ -255,6 +255,9 @@ type loop struct {
 	// lastTs is the timestamp of the last committed round, in ms.
 	lastTs int64
 	round  uint64
+	// seen is the number of cache entries seen in the current round; when
+	// it is the whole cache, no series went stale.
+	seen int
 
 	metaMu sync.Mutex
 	meta   map[string]Metadata
@@ -405,6 +408,7 @@ func (l *loop) collectOnce(ctx context.Context) {
 
 	app := l.m.opts.Appender(ctx)
 	l.round++
+	l.seen = 0
 	var added, rejected int
 	if ok {
 		added, rejected, app, err = l.appendBatch(ctx, app, ts)
@@ -491,14 +495,21 @@ func (l *loop) appendBatch(ctx context.Context, app Appender, ts int64) (added, 
 			continue
 		}
 		e.ref = ref
+		if e.round != l.round {
+			l.seen++
+		}
 		e.round = l.round
 	}
 	return added, rejected, app, nil
 }
 
 // appendStale writes a staleness marker for every series seen last round but
-// not this one, and forgets series not seen for longer.
+// not this one, and forgets series not seen for longer. A round that saw
+// every cached series (the steady state) has nothing to do.
 func (l *loop) appendStale(app Appender, ts int64) {
+	if l.seen == len(l.cache) {
+		return
+	}
 	for h, e := range l.cache {
 		if e.round == l.round {
 			continue

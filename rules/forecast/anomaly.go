@@ -51,8 +51,9 @@ type AnomalyOptions struct {
 	// its share of the window. The zero value keeps the median.
 	WindowMean bool
 	// PhaseWindow is the half-width of the neighbourhood of the phase in
-	// each past period whose local spread can widen the scale (rule S3);
-	// zero disables it. 30m suits minute-level data with daily periods.
+	// each past period whose local spread can widen the scale (rules S3,
+	// S7); zero disables it. 30m suits minute-level data with daily
+	// periods.
 	PhaseWindow time.Duration
 	// LevelWindow is the window just before the evaluated one whose median
 	// deviation from the seasonal baseline corrects the baseline's level
@@ -193,7 +194,7 @@ type Score struct {
 
 // Anomaly scores the last usable sample (or the evaluated window) of a
 // series against a robust baseline built only from earlier samples (rules
-// I1–I5, S1–S6, R1–R5). It returns an error only for mismatched slices or
+// I1–I5, S1–S8, R1–R5). It returns an error only for mismatched slices or
 // invalid options; too little history gives Baseline NoBaseline.
 func Anomaly(ts []int64, vs []float64, opt AnomalyOptions) (Score, error) {
 	var w Workspace
@@ -286,13 +287,21 @@ func (w *Workspace) Anomaly(ts []int64, vs []float64, opt AnomalyOptions) (Score
 		raw := buf(&w.c, m)
 		periods := w.seasonalRaw(ts, vs, tsx[:m], raw, opt, tol)
 		d := buf(&w.d, m)
-		nd := 0
+		nd, first := 0, -1
 		for i := range mScale {
 			if !math.IsNaN(raw[i]) {
+				if first < 0 {
+					first = i
+				}
 				d[nd] = xs[i] - raw[i]
 				nd++
 			}
 		}
+		// S8: the residuals must span a whole period (or the whole scale
+		// window when that is shorter) before their scale can stand
+		// against the rolling one.
+		spansPeriod := first >= 0 &&
+			time.Duration(evStart-tsx[first])*time.Millisecond+tol >= min(opt.Period, opt.ScaleWindow)
 		if nd >= opt.MinSamples && !math.IsNaN(raw[m-1]) {
 			copy(tmp, d[:nd])
 			dmed := medianInPlace(tmp[:nd])
@@ -319,7 +328,7 @@ func (w *Workspace) Anomaly(ts []int64, vs []float64, opt AnomalyOptions) (Score
 					ne++
 				}
 			}
-			if seasScale < scale {
+			if seasScale < scale && spansPeriod {
 				dev = windowDeviation(tmp[:ne], opt.WindowMean)
 				best, expected = SeasonalBaseline, raw[m-1]+offset
 				// S3: noise that depends on the phase (quiet nights,
@@ -330,7 +339,7 @@ func (w *Workspace) Anomaly(ts []int64, vs []float64, opt AnomalyOptions) (Score
 			sc.Periods = periods
 		}
 		if opt.PhaseWindow > 0 {
-			local, recurring := w.phaseScale(ts, vs, tsx[m-1], opt)
+			local, recurring := w.phaseScale(ts, vs, tsx[m-1], opt.PhaseWindow, opt)
 			if best == SeasonalBaseline {
 				scale = max(scale, local) // S3
 			}
@@ -439,16 +448,16 @@ func (w *Workspace) seasonalRaw(ts []int64, vs []float64, at []int64, raw []floa
 }
 
 // phaseScale returns, at time t, rule S3's local noise scale and rule
-// S7's recurring-excursion scale (0 when not known). S3: the deviations of
-// the samples within PhaseWindow of t's phase in each of the K past
-// periods from that period's local median, pooled, as 1.4826·MAD. S7: the
-// median over those periods of each one's largest deviation, over the
-// median of the largest of n absolute standard normal deviations (n the
-// median sample count of a period's neighbourhood); it needs MinPeriods
-// periods. Periods with fewer than 3 samples in the neighbourhood are
-// skipped.
-func (w *Workspace) phaseScale(ts []int64, vs []float64, t int64, opt AnomalyOptions) (local, recurring float64) {
-	P, pw := opt.Period.Milliseconds(), opt.PhaseWindow.Milliseconds()
+// S7's recurring-excursion scale (0 when not known), over neighbourhoods of
+// half-width phaseWindow. S3: the deviations of the samples
+// within phaseWindow of t's phase in each of the K past periods from that
+// period's local median, pooled, as 1.4826·MAD. S7: the median over those
+// periods of each one's largest deviation, over the median of the largest
+// of n absolute standard normal deviations (n the median sample count of a
+// period's neighbourhood); it needs MinPeriods periods. Periods with fewer
+// than 3 samples in the neighbourhood are skipped.
+func (w *Workspace) phaseScale(ts []int64, vs []float64, t int64, phaseWindow time.Duration, opt AnomalyOptions) (local, recurring float64) {
+	P, pw := opt.Period.Milliseconds(), phaseWindow.Milliseconds()
 	pooled := w.e[:0]
 	var maxDev, count [MaxPeriods]float64
 	nPeriods := 0

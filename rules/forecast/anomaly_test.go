@@ -328,3 +328,47 @@ func TestAnomalyRecurringExcursion(t *testing.T) {
 		}
 	}
 }
+
+// TestAnomalySeasonalWarmUp checks rule S8: on the day the seasonal
+// baseline first exists, its deviations cover only the last hours, here a
+// quiet night with every value 0, whose near-zero scale must not stand against
+// the rolling one; once they cover a day the seasonal baseline is used.
+func TestAnomalySeasonalWarmUp(t *testing.T) {
+	const step = 5 * time.Minute
+	day := int(24 * time.Hour / step)
+	n := 5 * day
+	rng := rand.New(rand.NewPCG(3, 4))
+	ts := make([]int64, n)
+	vs := make([]float64, n)
+	for i := range n {
+		ts[i] = int64(i) * step.Milliseconds()
+		if i%day >= day/4 { // 06:00–24:00 busy, nights idle at exactly 0
+			vs[i] = 100 + 10*rng.NormFloat64()
+		}
+	}
+	opt := AnomalyOptions{Period: 24 * time.Hour, Periods: 3, MinPeriods: 3, ScaleWindow: 7 * 24 * time.Hour}
+	tests := []struct {
+		name     string
+		at       int // a sample at 02:00, set to 5 (a small write)
+		baseline Baseline
+	}{
+		// Day 4 02:00: samples have a seasonal baseline from day 4 00:00
+		// on, so its deviations span 2 hours of idle night.
+		{"deviations over 2 hours of one period", 3*day + 24, RollingBaseline},
+		// Day 5 02:00: the deviations span a whole day.
+		{"deviations over a whole period", 4*day + 24, SeasonalBaseline},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			v := append([]float64(nil), vs[:tt.at+1]...)
+			v[tt.at] = 5
+			sc, err := Anomaly(ts[:tt.at+1], v, opt)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if sc.Baseline != tt.baseline || math.IsInf(sc.Score, 0) || sc.Score > 3 {
+				t.Errorf("got %v scale %v score %v, want %v with a finite score below 3", sc.Baseline, sc.Scale, sc.Score, tt.baseline)
+			}
+		})
+	}
+}

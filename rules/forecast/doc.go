@@ -127,10 +127,22 @@
 //     robust scale (R1, R2, R5) of the values over the scale window around
 //     their median.
 //   - S5: the seasonal baseline is used when it exists for the evaluated
-//     samples, has at least MinSamples deviations in the scale window, and
-//     its scale (before S3's widening) is smaller than the rolling one;
-//     otherwise the rolling one. So a series without seasonality, or
-//     without K periods of history yet, is scored by S4.
+//     samples, has at least MinSamples deviations in the scale window
+//     spanning a whole period (rule S8), and its scale (before S3's
+//     widening) is smaller than the rolling one; otherwise the rolling
+//     one. So a series without seasonality, or without K periods of
+//     history yet, is scored by S4.
+//   - S8: seasonal warm-up: the seasonal deviations in the scale window
+//     must reach back at least one Period (the whole ScaleWindow when it is
+//     shorter) from the evaluated window, within Tolerance. A sample has a
+//     seasonal baseline only once MinPeriods periods of history lie behind
+//     it, so on the day the baseline first exists its deviations cover
+//     only the last minutes or hours: a single phase of the cycle, often a
+//     quiet one (a disk idle overnight gives a scale of 0 and scores the
+//     first write +Inf). Such a scale is not comparable with the rolling
+//     one, measured over every phase, and S5 would pick it because it is
+//     small, not because it fits; until the deviations cover a cycle, S4
+//     scores the series.
 //   - S6: Deviation is the median over the evaluated window
 //     (end − Window, end] of value − baseline, or the mean with
 //     WindowMean; Score = Deviation/Scale. The median needs more than

@@ -53,7 +53,8 @@ type AnomalyOptions struct {
 	// PhaseWindow is the half-width of the neighbourhood of the phase in
 	// each past period whose local spread can widen the scale (rules S3,
 	// S7); zero disables it. 30m suits minute-level data with daily
-	// periods.
+	// periods. It is widened to at least Tolerance (rule S9), so that a
+	// sparse series keeps samples beside the phase.
 	PhaseWindow time.Duration
 	// LevelWindow is the window just before the evaluated one whose median
 	// deviation from the seasonal baseline corrects the baseline's level
@@ -194,7 +195,7 @@ type Score struct {
 
 // Anomaly scores the last usable sample (or the evaluated window) of a
 // series against a robust baseline built only from earlier samples (rules
-// I1–I5, S1–S8, R1–R5). It returns an error only for mismatched slices or
+// I1–I5, S1–S9, R1–R5). It returns an error only for mismatched slices or
 // invalid options; too little history gives Baseline NoBaseline.
 func Anomaly(ts []int64, vs []float64, opt AnomalyOptions) (Score, error) {
 	var w Workspace
@@ -339,7 +340,9 @@ func (w *Workspace) Anomaly(ts []int64, vs []float64, opt AnomalyOptions) (Score
 			sc.Periods = periods
 		}
 		if opt.PhaseWindow > 0 {
-			local, recurring := w.phaseScale(ts, vs, tsx[m-1], opt.PhaseWindow, opt)
+			// S9: the neighbourhood is at least as wide as the
+			// tolerance, so a sparse series has samples beside the phase.
+			local, recurring := w.phaseScale(ts, vs, tsx[m-1], max(opt.PhaseWindow, tol), opt)
 			if best == SeasonalBaseline {
 				scale = max(scale, local) // S3
 			}
@@ -449,7 +452,7 @@ func (w *Workspace) seasonalRaw(ts []int64, vs []float64, at []int64, raw []floa
 
 // phaseScale returns, at time t, rule S3's local noise scale and rule
 // S7's recurring-excursion scale (0 when not known), over neighbourhoods of
-// half-width phaseWindow. S3: the deviations of the samples
+// half-width phaseWindow (rule S9). S3: the deviations of the samples
 // within phaseWindow of t's phase in each of the K past periods from that
 // period's local median, pooled, as 1.4826·MAD. S7: the median over those
 // periods of each one's largest deviation, over the median of the largest

@@ -372,3 +372,48 @@ func TestAnomalySeasonalWarmUp(t *testing.T) {
 		})
 	}
 }
+
+// TestAnomalyPhaseWindowSparse checks rule S9: on an hourly series a 30m
+// PhaseWindow is widened to the tolerance (1h), so rule S7 still sees a
+// nightly spike whose hour drifts by one either way as recurring, while a
+// spike at an hour where none came before still scores as rare. The tail
+// floor (R5) is off, as it would otherwise absorb a spike in 4% of the
+// samples on its own.
+func TestAnomalyPhaseWindowSparse(t *testing.T) {
+	const day = 24
+	n := 8 * day
+	rng := rand.New(rand.NewPCG(5, 6))
+	ts := make([]int64, n)
+	vs := make([]float64, n)
+	for i := range n {
+		ts[i] = int64(i) * time.Hour.Milliseconds()
+		vs[i] = 1 + 0.05*rng.NormFloat64()
+	}
+	drift := []int{1, -1, 0, 1, -1, 1, -1, 0} // 03:00 exactly on one past day only
+	for d := range 8 {
+		vs[d*day+3+drift[d]] += 10
+	}
+	afternoon := 7*day + 15
+	vs[afternoon] += 10
+	opt := AnomalyOptions{Period: 24 * time.Hour, Periods: 7, MinPeriods: 3, ScaleWindow: 7 * 24 * time.Hour,
+		PhaseWindow: 30 * time.Minute, TailQuantile: 1}
+	tests := []struct {
+		name     string
+		at       int
+		min, max float64
+	}{
+		{"nightly spike recurs within an hour", 7*day + 3, 0, 3},
+		{"afternoon spike is rare", afternoon, 20, math.Inf(1)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			sc, err := Anomaly(ts[:tt.at+1], vs[:tt.at+1], opt)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if sc.Score < tt.min || sc.Score > tt.max {
+				t.Errorf("score %.2f (scale %.3f, %v), want within [%v, %v]", sc.Score, sc.Scale, sc.Baseline, tt.min, tt.max)
+			}
+		})
+	}
+}

@@ -123,6 +123,14 @@
 //     MAD, blind to a few samples, would score it as rare; under normal
 //     noise the term equals the noise's standard deviation. It needs
 //     MinPeriods periods with at least 3 samples in the neighbourhood.
+//   - S9: the phase neighbourhood of S3 and S7 is at least ±Tolerance
+//     wide (by default the mean sample spacing), whatever PhaseWindow
+//     says. The tolerance is how far from the phase a sample may lie and
+//     still stand for it (S1), so a narrower neighbourhood can hold no
+//     more than that one sample: on an hourly series a 30m PhaseWindow
+//     would leave S3 and S7 without their 3 samples per period and switch
+//     them off, where ±1h gives them the phase and its two neighbours.
+//     On a series sampled well within PhaseWindow it changes nothing.
 //   - S4: the rolling baseline is the median of the level window, with the
 //     robust scale (R1, R2, R5) of the values over the scale window around
 //     their median.

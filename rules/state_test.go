@@ -66,23 +66,31 @@ func (h *harness) eval(t time.Time, samples map[string]float64) []string {
 	return out
 }
 
+// restartFiles writes rules to a rule file in a temporary directory and
+// opens a storage there, closed when the test ends; stateFile is where the
+// processes keep their firing alerts.
+func restartFiles(t *testing.T, rules string) (ruleFile, stateFile string, st *storage.Storage) {
+	t.Helper()
+	dir := t.TempDir()
+	ruleFile = filepath.Join(dir, "rules.yml")
+	if err := os.WriteFile(ruleFile, []byte(rules), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	st, err := storage.Open(filepath.Join(dir, "data"), storage.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	return ruleFile, filepath.Join(dir, "rules-state.json"), st
+}
+
 // TestFiringAlertsSurviveRestart checks that firing alerts continue across
 // a restart: one that keep_firing_for holds keeps firing until its time is
 // up (counted from before the restart), and one whose condition ended
 // while the process was down is resolved, with a resolve sent, at the
 // first evaluation.
 func TestFiringAlertsSurviveRestart(t *testing.T) {
-	dir := t.TempDir()
-	ruleFile := filepath.Join(dir, "rules.yml")
-	if err := os.WriteFile(ruleFile, []byte(restartRules), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	stateFile := filepath.Join(dir, "rules-state.json")
-	st, err := storage.Open(filepath.Join(dir, "data"), storage.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	ruleFile, stateFile, st := restartFiles(t, restartRules)
 	t0 := time.Now().Truncate(time.Minute).Add(-30 * time.Minute)
 	check := func(step string, got []string, want ...string) {
 		t.Helper()
@@ -135,21 +143,11 @@ func TestFiringAlertsSurviveRestart(t *testing.T) {
 // the rule files no longer have are not kept, and that a corrupt state file
 // is a clear error.
 func TestFiringStateDropsRemovedRules(t *testing.T) {
-	dir := t.TempDir()
-	stateFile := filepath.Join(dir, "rules-state.json")
+	ruleFile, stateFile, st := restartFiles(t, restartRules)
 	saved := `{"version":1,"alerts":[{"group":"gone.yml;old","rule":"Old","rule_labels":"{}","labels":{"alertname":"Old"},"active_at":"2026-12-07T00:00:00Z","fired_at":"2026-12-07T00:00:00Z"}]}`
 	if err := os.WriteFile(stateFile, []byte(saved), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	ruleFile := filepath.Join(dir, "rules.yml")
-	if err := os.WriteFile(ruleFile, []byte(restartRules), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	st, err := storage.Open(filepath.Join(dir, "data"), storage.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
 	startProcess(t, st, ruleFile, stateFile).stop()
 	b, err := os.ReadFile(stateFile)
 	if err != nil {
@@ -187,17 +185,7 @@ groups:
         for: 5m
         labels: {severity: '{{ if gt $value 100.0 }}page{{ else }}ticket{{ end }}'}
 `
-	dir := t.TempDir()
-	ruleFile := filepath.Join(dir, "rules.yml")
-	if err := os.WriteFile(ruleFile, []byte(templated), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	stateFile := filepath.Join(dir, "rules-state.json")
-	st, err := storage.Open(filepath.Join(dir, "data"), storage.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	ruleFile, stateFile, st := restartFiles(t, templated)
 	t0 := time.Now().Truncate(time.Minute).Add(-30 * time.Minute)
 	states := func(h *harness) []string {
 		var out []string

@@ -16,6 +16,19 @@ func minutes(n int) []int64 {
 	return ts
 }
 
+// noisy returns n samples step apart from 0, each level + sd·N(0, 1) drawn
+// from a PCG source seeded with seed1, seed2.
+func noisy(n int, step time.Duration, seed1, seed2 uint64, level, sd float64) ([]int64, []float64) {
+	rng := rand.New(rand.NewPCG(seed1, seed2))
+	ts := make([]int64, n)
+	vs := make([]float64, n)
+	for i := range n {
+		ts[i] = int64(i) * step.Milliseconds()
+		vs[i] = level + sd*rng.NormFloat64()
+	}
+	return ts, vs
+}
+
 func TestAnomaly(t *testing.T) {
 	nan := math.NaN()
 	// Rolling case: ten history samples, then 30. The level window (4m,
@@ -279,14 +292,7 @@ func TestWorkspaceReuseMatchesFresh(t *testing.T) {
 func TestAnomalyRecurringExcursion(t *testing.T) {
 	const step = 5 * time.Minute
 	day := int(24 * time.Hour / step)
-	n := 8 * day
-	rng := rand.New(rand.NewPCG(7, 8))
-	ts := make([]int64, n)
-	vs := make([]float64, n)
-	for i := range n {
-		ts[i] = int64(i) * step.Milliseconds()
-		vs[i] = 1 + 0.05*rng.NormFloat64()
-	}
+	ts, vs := noisy(8*day, step, 7, 8, 1, 0.05)
 	nightly := func(d int) int { return d*day + 36 + []int{0, 3, -2, 4, 1, -3, 2, 0}[d] } // 03:00, ±20 min
 	for d := range 8 {
 		vs[nightly(d)] += 10
@@ -381,14 +387,7 @@ func TestAnomalySeasonalWarmUp(t *testing.T) {
 // samples on its own.
 func TestAnomalyPhaseWindowSparse(t *testing.T) {
 	const day = 24
-	n := 8 * day
-	rng := rand.New(rand.NewPCG(5, 6))
-	ts := make([]int64, n)
-	vs := make([]float64, n)
-	for i := range n {
-		ts[i] = int64(i) * time.Hour.Milliseconds()
-		vs[i] = 1 + 0.05*rng.NormFloat64()
-	}
+	ts, vs := noisy(8*day, time.Hour, 5, 6, 1, 0.05)
 	drift := []int{1, -1, 0, 1, -1, 1, -1, 0} // 03:00 exactly on one past day only
 	for d := range 8 {
 		vs[d*day+3+drift[d]] += 10

@@ -262,8 +262,14 @@ func TestLatestQueryableWithBlocks(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	end := time.Now().Truncate(time.Minute).UnixMilli()
-	base := end - 4*60*60_000
+	// The head compacts whole 2h-aligned blocks while it spans more
+	// than 3h. Starting 30 minutes into such a block makes that
+	// deterministic: one block [base-30m, base+90m) is cut and the head
+	// keeps the rest. (Starting exactly an hour into a block, the block
+	// would end at base+60m and the oldonly series would reach the head.)
+	blockStart := time.Now().Truncate(2 * time.Hour).Add(-6 * time.Hour)
+	base := blockStart.Add(30 * time.Minute).UnixMilli()
+	end := base + 4*60*60_000
 	for ts := base; ts <= end; ts += 60_000 {
 		app := st.Appender(context.Background())
 		for i := range 5 {

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
+
+	"github.com/pipewatch/pipewatch/rules/forecast"
 )
 
 // nabThresholds is the threshold grid of the NAB sweep, shared by every
@@ -171,7 +173,7 @@ func writeNAB(w io.Writer, res []nabResult, cfg nabConfig) {
 func tailQ(q float64) string {
 	switch {
 	case q == 0:
-		return "0.99 (default)"
+		return fmt.Sprintf("%v (default)", forecast.DefaultTailQuantile)
 	case q >= 1:
 		return "off"
 	}

@@ -166,7 +166,7 @@
 //   - R3: scale ≥ MinScale.
 //   - R4: a zero scale gives Score 0 for a zero deviation, ±Inf otherwise.
 //   - R5: tail floor: the scale is at least the TailQuantile (default
-//     0.99) quantile of the absolute deviations over the matching normal
+//     0.993) quantile of the absolute deviations over the matching normal
 //     quantile, so deviations that were common in the scale window
 //     (hourly spikes, bursty counts) do not score as rare; under normal
 //     noise it equals R1 and changes nothing. Its breakdown point is

@@ -62,9 +62,13 @@ func bench(n, runs int) error {
 	pw := httptest.NewServer(api.New(api.Options{Storage: st, Engine: api.NewEngine(nil, nil), Ready: func() bool { return true }}))
 	defer pw.Close()
 
+	version, err := ref.Version(ctx)
+	if err != nil {
+		return err
+	}
 	client := &http.Client{Timeout: time.Minute}
 	end := start.Add(time.Hour)
-	fmt.Printf("query_range over 1h of %d series at 15s step, median of %d runs each (pipewatch vs Debian prometheus %s)\n", n, runs, "2.42")
+	fmt.Printf("query_range over 1h of %d series at 15s step, median of %d runs each (pipewatch vs Debian prometheus %s)\n", n, runs, version)
 	worst := 0.0
 	for _, expr := range []string{
 		`bench_queue_depth`,

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"math"
 	"reflect"
+	"regexp"
 	"runtime"
 	"slices"
 	"strconv"
@@ -39,6 +40,13 @@ func TestReferenceMatchesItself(t *testing.T) {
 	began := time.Now()
 	srv := StartT(t, Dataset(start))
 	t.Logf("reference prometheus started in %v at %s", time.Since(began).Round(time.Millisecond), srv.URL())
+	version, err := srv.Version(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !regexp.MustCompile(`^\d+\.\d+\.\d+`).MatchString(version) {
+		t.Errorf("reference version %q does not start with major.minor.patch", version)
+	}
 
 	began = time.Now()
 	queries := Queries(start.Add(Span))

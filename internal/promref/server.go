@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"math"
 	"net"
 	"net/http"
@@ -151,6 +152,35 @@ func StartT(t testing.TB, series []Series) *Server {
 
 // URL returns the server's base URL, e.g. "http://127.0.0.1:40123".
 func (s *Server) URL() string { return s.url }
+
+// Version asks the server for its version
+// (/api/v1/status/buildinfo), e.g. "2.42.0".
+func (s *Server) Version(ctx context.Context) (string, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, s.url+"/api/v1/status/buildinfo", nil)
+	if err != nil {
+		return "", err
+	}
+	resp, err := s.client.Do(req)
+	if err != nil {
+		return "", fmt.Errorf("ask prometheus for its version: %w", err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return "", fmt.Errorf("ask prometheus for its version: status %s", resp.Status)
+	}
+	var body struct {
+		Data struct {
+			Version string `json:"version"`
+		} `json:"data"`
+	}
+	if err := json.NewDecoder(io.LimitReader(resp.Body, 1<<20)).Decode(&body); err != nil {
+		return "", fmt.Errorf("decode prometheus buildinfo: %w", err)
+	}
+	if body.Data.Version == "" {
+		return "", errors.New("decode prometheus buildinfo: no version")
+	}
+	return body.Data.Version, nil
+}
 
 // Dir returns the directory Start wrote into; prometheus.log there holds
 // the server's log.

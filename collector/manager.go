@@ -376,6 +376,14 @@ func (l *loop) run(ctx context.Context) {
 func (l *loop) collectOnce(ctx context.Context) {
 	start := l.m.opts.Now()
 	ts := start.UnixMilli()
+	if ts == l.lastTs {
+		// Two rounds in one millisecond: the first round runs at once and
+		// the target's phase may follow within the same millisecond (or a
+		// late round may run into the next one's). The TSDB would reject
+		// this round's samples as duplicates of the last round's, so the
+		// round takes the next millisecond, as staleness markers do.
+		ts++
+	}
 	l.batch.Reset()
 
 	cctx, cancel := context.WithTimeout(ctx, l.target.Timeout)

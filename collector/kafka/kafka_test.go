@@ -219,6 +219,14 @@ func TestBrokerDown(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		h := newHarness(t, nil)
 		h.topic("t", 6, nil)
+		// kfake picks each partition's leader at random: one broker in
+		// 243 clusters leads all six and nothing is left to answer. The
+		// brokers lead two partitions each.
+		for p := range int32(6) {
+			if err := h.cluster.MoveTopicPartition("t", p, p%3); err != nil {
+				t.Fatal(err)
+			}
+		}
 		for p := range int32(6) {
 			h.produce("t", p, 3)
 		}

@@ -9,7 +9,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	info "github.com/google/cadvisor/lib/model"
+	info "github.com/google/cadvisor/info/v1"
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/pipewatch/pipewatch/collector"

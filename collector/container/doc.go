@@ -25,7 +25,10 @@
 // them (or below Config.CgroupRoot), every cgroup gets cAdvisor's
 // libcontainer handler, which converts the cgroup v1 or v2 files into
 // info.ContainerStats in the host's cgroup mode, and limits come from
-// cAdvisor's spec reader. Every cgroup is collected (cAdvisor's raw prefix
+// cAdvisor's spec reader. The info types are named through cAdvisor's
+// public API package, github.com/google/cadvisor/info/v1 (since 0.60 type
+// aliases of lib/model), as other cAdvisor users name them; that package
+// is all this collector takes from cAdvisor's root module. Every cgroup is collected (cAdvisor's raw prefix
 // whitelist [""]), optionally narrowed by Config.CgroupPrefixes.
 //
 // With the default metric kinds (cpu, memory, diskIO, network) the

@@ -7,7 +7,7 @@ import (
 	"strings"
 	"time"
 
-	info "github.com/google/cadvisor/lib/model"
+	info "github.com/google/cadvisor/info/v1"
 	"github.com/prometheus/common/model"
 	"github.com/prometheus/prometheus/model/labels"
 

@@ -14,8 +14,9 @@ import (
 	"testing/synctest"
 	"time"
 
+	info "github.com/google/cadvisor/info/v1"
+	infov2 "github.com/google/cadvisor/info/v2"
 	cadvisormetrics "github.com/google/cadvisor/lib/metrics"
-	info "github.com/google/cadvisor/lib/model"
 	"github.com/prometheus/client_golang/prometheus"
 	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/model"
@@ -34,7 +35,7 @@ type infoProvider struct {
 	machine    *info.MachineInfo
 }
 
-func (p *infoProvider) GetRequestedContainersInfo(string, info.RequestOptions) (map[string]*info.ContainerInfo, error) {
+func (p *infoProvider) GetRequestedContainersInfo(string, infov2.RequestOptions) (map[string]*info.ContainerInfo, error) {
 	return p.containers, nil
 }
 func (p *infoProvider) GetVersionInfo() (*info.VersionInfo, error) { return &p.version, nil }
@@ -55,7 +56,7 @@ func cadvisorRender(t *testing.T, s *snapshot, kinds kindSet, now time.Time) str
 		p.containers[ci.Name] = &ci
 	}
 	reg := prometheus.NewRegistry()
-	reg.MustRegister(cadvisormetrics.NewPrometheusCollector(p, nil, metricSet(kinds), clocktesting.NewFakeClock(now), info.RequestOptions{}))
+	reg.MustRegister(cadvisormetrics.NewPrometheusCollector(p, nil, metricSet(kinds), clocktesting.NewFakeClock(now), infov2.RequestOptions{}))
 	if s.machine != nil {
 		// cAdvisor stamps these with the description's time; ours carry
 		// the collection time (see emitter.machine).

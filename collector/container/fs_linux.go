@@ -11,7 +11,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	info "github.com/google/cadvisor/lib/model"
+	info "github.com/google/cadvisor/info/v1"
 	"golang.org/x/sys/unix"
 )
 

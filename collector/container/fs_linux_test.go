@@ -11,7 +11,7 @@ import (
 	"testing/synctest"
 	"time"
 
-	info "github.com/google/cadvisor/lib/model"
+	info "github.com/google/cadvisor/info/v1"
 	"github.com/prometheus/prometheus/model/labels"
 	"golang.org/x/sys/unix"
 

@@ -14,7 +14,7 @@ import (
 	"testing"
 	"time"
 
-	info "github.com/google/cadvisor/lib/model"
+	info "github.com/google/cadvisor/info/v1"
 	"github.com/prometheus/common/model"
 	"github.com/prometheus/prometheus/model/labels"
 	"golang.org/x/sys/unix"

@@ -15,12 +15,12 @@ import (
 	"strings"
 	"time"
 
+	info "github.com/google/cadvisor/info/v1"
 	"github.com/google/cadvisor/lib/container"
 	"github.com/google/cadvisor/lib/container/common"
 	"github.com/google/cadvisor/lib/container/libcontainer"
 	"github.com/google/cadvisor/lib/fs"
 	"github.com/google/cadvisor/lib/machine"
-	info "github.com/google/cadvisor/lib/model"
 	"github.com/google/cadvisor/lib/utils/sysfs"
 	"github.com/opencontainers/cgroups"
 	"golang.org/x/sys/unix"

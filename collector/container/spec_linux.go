@@ -10,7 +10,7 @@ import (
 	"strings"
 	"time"
 
-	info "github.com/google/cadvisor/lib/model"
+	info "github.com/google/cadvisor/info/v1"
 	"github.com/google/cadvisor/lib/utils"
 	"golang.org/x/sys/unix"
 )

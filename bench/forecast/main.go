@@ -12,7 +12,7 @@
 //
 // Usage, from the repository root:
 //
-//	go run ./bench/forecast [-nab ../shared/datasets/nab] [-window 168h] [-long-fraction 0.3] [-long-median]
+//	go run ./bench/forecast [-nab ../shared/datasets/nab] [-window 168h] [-long-fraction 0.3] [-long-median] [-tail-quantile 0.993]
 //	                        [-groups 80] [-days 3] [-seed 2] [-skip nab|lag]
 //
 // -skip lag runs the NAB part alone (about 3 minutes on two cores).
@@ -41,7 +41,12 @@ func run() int {
 	flag.DurationVar(&nab.Seasonal.ScaleWindow, "window", nab.Seasonal.ScaleWindow, "NAB: seasonal scale window and z-score trailing window")
 	flag.Float64Var(&nab.LongFraction, "long-fraction", nab.LongFraction, "NAB: fraction of the threshold the long window must reach")
 	flag.BoolVar(&nab.LongMedian, "long-median", nab.LongMedian, "NAB: score the seasonal long window by its median deviation, not its mean")
+	flag.Float64Var(&nab.Seasonal.TailQuantile, "tail-quantile", nab.Seasonal.TailQuantile, "NAB: the seasonal detector's tail quantile (rule R5); 0 means the default")
 	flag.Parse()
+	if err := nab.Seasonal.Validate(); err != nil {
+		fmt.Fprintln(os.Stderr, "forecast:", err)
+		return 2
+	}
 
 	out := bufio.NewWriter(os.Stdout)
 	defer out.Flush()

@@ -27,7 +27,7 @@
 // cgroup reader's test switch (cgroups.TestMode), which only skips the
 // check that a configured root is a cgroup file system.
 //
-//	go run ./bench/container [-leaves 2600] [-rounds 12] [-interval 1s] [-metrics default|all] [-cfq] [-manager] [-max-open-files N]
+//	go run ./bench/container [-leaves 2600] [-rounds N] [-interval 1s] [-metrics default|all] [-cfq] [-manager] [-max-open-files N]
 package main
 
 import (
